@@ -1,0 +1,39 @@
+# Every target runs inside .venv, which the first target to need it creates
+# from requirements.lock (a universal lock: the same pins on every machine).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export MPLBACKEND := Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help lab test lint site release student-bundle grade grade-demo bench lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+lab: $(STAMP)  ## open JupyterLab on the course
+	MPLBACKEND= $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
+
+lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check lib tests benchmarks scripts notebooks solutions
+
+test: lint  ## lint, then the whole test suite
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
+	$(BIN)/python benchmarks/losses.py
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra course --extra dev --universal \
+		--python-version 3.10 -o requirements.lock
+
+clean:  ## remove the environment and everything generated
+	rm -rf $(VENV) _site grading/out .pytest_cache
