@@ -28,12 +28,33 @@ lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
 
+site: $(STAMP)  ## execute the lectures and render them as a static HTML course in _site/
+	$(BIN)/python scripts/build_site.py
+
+release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
+	$(BIN)/python scripts/release.py
+
+student-bundle: $(STAMP)  ## dist/losslab-student.zip: the course without solutions/
+	$(BIN)/python scripts/student_bundle.py
+
+ASSIGNMENT ?=
+SUBMISSIONS ?=
+OUT ?=
+JOBS ?=
+grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n]
+	$(BIN)/losslab-grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") $(if $(JOBS),--jobs $(JOBS))
+
+grade-demo: $(STAMP)  ## grade the example class in grading/examples/
+	$(BIN)/python scripts/grade_demo.py
+
 bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
 	$(BIN)/python benchmarks/losses.py
+	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/grading.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra course --extra dev --universal \
 		--python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated
-	rm -rf $(VENV) _site grading/out .pytest_cache
+	rm -rf $(VENV) _site dist .pytest_cache
