@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Scripts and tests draw off screen; `make lab` unsets this so kernels draw inline.
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
@@ -23,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)  ## open JupyterLab on the course
-	MPLBACKEND= $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
+	env -u MPLBACKEND $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check lib tests benchmarks scripts notebooks solutions
