@@ -1,0 +1,90 @@
+"""Run each lecture notebook at most once per pytest session.
+
+test_notebooks.py checks the executed notebooks and test_site.py renders
+them; both ask ``executed(path)``, which executes a notebook the first time
+(with scripts/build_site.py's ``execute``: fresh kernel, cwd notebooks/,
+LOSSLAB_STATIC=1, headless matplotlib) and afterwards returns the same
+result, or raises the same error, from a session-wide cache.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+LECTURE_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+def _load_build_site():
+    """scripts/build_site.py as a module (scripts/ is not a package)."""
+    name = "losslab_build_site"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "build_site.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+build_site = _load_build_site()
+
+
+def lecture_notebooks() -> list[Path]:
+    return sorted(NOTEBOOK_DIR.glob(LECTURE_GLOB))
+
+
+_cache: dict[Path, tuple[nbformat.NotebookNode, float] | BaseException] = {}
+
+
+def executed(path: Path) -> tuple[nbformat.NotebookNode, float]:
+    """The notebook at ``path`` after a run in a fresh kernel, and the seconds it took."""
+    path = Path(path).resolve()
+    if path not in _cache:
+        try:
+            _cache[path] = build_site.execute(path)
+        except Exception as exc:  # remembered, so a second caller sees the same failure
+            _cache[path] = exc
+    result = _cache[path]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _texts(output) -> list[str]:
+    if output.output_type == "stream":
+        return [output.text]
+    if output.output_type == "error":
+        return [f"{output.ename}: {output.evalue}"]
+    data = output.get("data", {})
+    return [data[kind] for kind in ("text/plain", "text/markdown") if kind in data]
+
+
+def output_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Everything an executed lecture must not show: stderr, errors, any text with 'Warning'."""
+    problems = []
+    code_number = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        code_number += 1
+        first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else "(empty)"
+        where = f"cell {index} (code cell {code_number}, starting {first_line!r})"
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr":
+                problems.append(f"{where} wrote to stderr:\n{output.text.rstrip()}")
+                continue
+            for text in _texts(output):
+                if "Warning" in text:
+                    lines = [line for line in text.splitlines() if "Warning" in line]
+                    problems.append(f"{where} printed a warning:\n" + "\n".join(lines))
+    return problems
+
+
+def strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
