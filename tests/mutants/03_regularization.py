@@ -1,0 +1,58 @@
+"""Wrong implementations of assignment 03 and the test cells each must lose."""
+
+MUTANTS = [
+    {
+        "name": "l2_half_convention",
+        "cell": "l2_regularization",
+        "source": '''def l2_regularization(W, reg):
+    """L2 penalty, with the 0.5 * reg convention the course does not use."""
+    return 0.5 * reg * np.sum(W ** 2), reg * W
+''',
+        "fails": ["test_l2_penalty", "test_l2_grad"],
+    },
+    {
+        "name": "l2_gradient_missing_factor_2",
+        "cell": "l2_regularization",
+        "source": '''def l2_regularization(W, reg):
+    """L2 penalty reg * sum(W**2) and its gradient."""
+    return reg * np.sum(W ** 2), reg * W
+''',
+        "fails": ["test_l2_grad"],
+    },
+    {
+        "name": "l2_norm_not_squared",
+        "cell": "l2_regularization",
+        "source": '''def l2_regularization(W, reg):
+    """L2 penalty taken as the norm ||W|| instead of its square."""
+    return reg * np.sqrt(np.sum(W ** 2)), 2 * reg * W
+''',
+        "fails": ["test_l2_penalty"],
+    },
+    {
+        "name": "l1_signed_sum",
+        "cell": "l1_regularization",
+        "source": '''def l1_regularization(W, reg):
+    """L1 penalty without the absolute value."""
+    return reg * np.sum(W), reg * np.sign(W)
+''',
+        "fails": ["test_l1_penalty"],
+    },
+    {
+        "name": "l1_gradient_w_over_abs_w",
+        "cell": "l1_regularization",
+        "source": '''def l1_regularization(W, reg):
+    """L1 penalty; the gradient as W / |W| is 0 / 0 = nan at W = 0 (and warns)."""
+    return reg * np.sum(np.abs(W)), reg * W / np.abs(W)
+''',
+        "fails": ["test_l1_grad"],
+    },
+    {
+        "name": "l1_gradient_forgets_reg",
+        "cell": "l1_regularization",
+        "source": '''def l1_regularization(W, reg):
+    """L1 penalty reg * sum(|W|); the gradient lost its factor reg."""
+    return reg * np.sum(np.abs(W)), np.sign(W)
+''',
+        "fails": ["test_l1_grad"],
+    },
+]
