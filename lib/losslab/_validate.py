@@ -69,7 +69,7 @@ def labels(name: str, y, num_examples: int, num_classes: int) -> np.ndarray:
     if isinstance(y, (str, bytes)):
         raise TypeError(f"{name} must be an integer array of labels, got {_describe(y)}")
     arr = np.asarray(y)
-    if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
         arr = arr.astype(np.int64)  # 0.0/1.0 labels from a float array are fine
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
@@ -84,6 +84,15 @@ def labels(name: str, y, num_examples: int, num_classes: int) -> np.ndarray:
             f"{name} must hold labels in [0, C) = [0, {num_classes}), got {bad}"
         )
     return arr
+
+
+def nonempty_batch(name: str, arr: np.ndarray) -> None:
+    """A loss is a mean over the batch: it needs at least one example (row)."""
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} must hold at least one example (the loss is a mean over the batch), "
+            f"got shape {arr.shape}"
+        )
 
 
 def scalar(name: str, value, *, minimum: float | None = None, positive: bool = False) -> float:
@@ -128,6 +137,18 @@ def weights_and_data(W, X) -> tuple[np.ndarray, np.ndarray]:
             f"D = W.shape[0] = {W.shape[0]}, got D = {X.shape[1]}{hint}"
         )
     return W, X
+
+
+def checked_scores(W: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``X @ W``, or a ValueError naming the culprit if it is not finite.
+
+    numpy's overflow warning is silenced here because the error that follows
+    says more (and under ``-W error`` the warning would pre-empt it).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = X @ W
+    finite_scores(scores, W, X)
+    return scores
 
 
 def finite_scores(scores: np.ndarray, W: np.ndarray, X: np.ndarray) -> None:

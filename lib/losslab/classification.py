@@ -21,6 +21,7 @@ from . import _validate as v
 
 def _scores_and_labels(scores, y) -> tuple[np.ndarray, np.ndarray]:
     scores = v.finite_float_array("scores", scores, 2, "(N, C)")
+    v.nonempty_batch("scores", scores)
     y = v.labels("y", y, scores.shape[0], scores.shape[1])
     return scores, y
 
@@ -37,7 +38,9 @@ def svm_loss_single(scores, y, delta: float = 1.0) -> float:
     max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9 + 0 = 2.9.
     """
     scores = v.finite_float_array("scores", scores, 1, "(C,)")
-    loss, _ = hinge_loss(scores[None, :], np.array([y]).reshape(1), delta)
+    if np.ndim(y) != 0:
+        raise ValueError(f"y must be one class label (a single int), got shape {np.shape(y)}")
+    loss, _ = hinge_loss(scores[None, :], np.reshape(y, 1), delta)
     return loss
 
 
@@ -54,15 +57,22 @@ def hinge_loss(scores, y, delta: float = 1.0) -> tuple[float, np.ndarray]:
     """
     scores, y = _scores_and_labels(scores, y)
     delta = v.scalar("delta", delta, positive=True)
+    return _hinge(scores, y, delta)
+
+
+def _hinge(scores: np.ndarray, y: np.ndarray, delta: float) -> tuple[float, np.ndarray]:
+    """hinge_loss on arguments already checked (linear_svm checks them once, up front)."""
     n = scores.shape[0]
     rows = np.arange(n)
-    margins = scores - scores[rows, y][:, None] + delta
+    margins = scores - scores[rows, y][:, None]
+    margins += delta  # in place: one (N, C) temporary fewer
     margins[rows, y] = 0.0  # the correct class does not compete with itself
     np.maximum(margins, 0.0, out=margins)
     loss = float(margins.sum()) / n
 
-    dscores = (margins > 0).astype(scores.dtype)
-    dscores[rows, y] = -dscores.sum(axis=1)
+    positive = margins > 0
+    dscores = positive.astype(scores.dtype)
+    dscores[rows, y] = -np.count_nonzero(positive, axis=1)
     dscores /= n
     return loss, dscores
 
@@ -76,12 +86,17 @@ def softmax(scores) -> np.ndarray:
     mathematically (it multiplies numerator and denominator by exp(-max)) but
     keeps every exponent <= 0, so exp never overflows.
     """
-    scores = v.finite_float_array("scores", scores)
-    if scores.ndim not in (1, 2):
-        raise ValueError(f"scores must be (C,) or (N, C), got shape {scores.shape}")
+    scores = _scores_1d_or_2d(scores)
     shifted = scores - scores.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def _scores_1d_or_2d(scores) -> np.ndarray:
+    scores = v.finite_float_array("scores", scores)
+    if scores.ndim not in (1, 2) or scores.shape[-1] == 0:
+        raise ValueError(f"scores must be (C,) or (N, C) with C >= 1, got shape {scores.shape}")
+    return scores
 
 
 def log_softmax(scores) -> np.ndarray:
@@ -92,9 +107,7 @@ def log_softmax(scores) -> np.ndarray:
     Computing log(softmax(s)) instead would give log(0) = -inf for any
     class whose probability underflows; this form stays finite.
     """
-    scores = v.finite_float_array("scores", scores)
-    if scores.ndim not in (1, 2):
-        raise ValueError(f"scores must be (C,) or (N, C), got shape {scores.shape}")
+    scores = _scores_1d_or_2d(scores)
     shifted = scores - scores.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
@@ -110,11 +123,23 @@ def softmax_cross_entropy(scores, y) -> tuple[float, np.ndarray]:
     The cat example, scores [3.2, 5.1, -1.7] with y = 0, gives 2.04.
     """
     scores, y = _scores_and_labels(scores, y)
+    return _softmax_ce(scores, y)
+
+
+def _softmax_ce(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """softmax_cross_entropy on arguments already checked (softmax.py checks them once).
+
+    One exp of the (N, C) shifted scores serves both the loss (through
+    log-sum-exp) and the gradient (the probabilities).
+    """
     n = scores.shape[0]
     rows = np.arange(n)
-    log_p = log_softmax(scores)
-    loss = -float(log_p[rows, y].sum()) / n
-    dscores = np.exp(log_p)
+    shifted = scores - scores.max(axis=1, keepdims=True)  # every exponent <= 0: no overflow
+    exp = np.exp(shifted)
+    sum_exp = exp.sum(axis=1)  # >= 1 (the max term is exp(0)), so its log is finite
+    loss = float(np.sum(np.log(sum_exp) - shifted[rows, y])) / n
+    dscores = exp
+    dscores /= sum_exp[:, None]  # the probabilities, in place
     dscores[rows, y] -= 1.0
     dscores /= n
     return loss, dscores

@@ -63,7 +63,8 @@ class LinearClassifier:
             batch = rng.integers(0, num_train, size=batch_size)
             loss, dW = self.loss(X[batch], y[batch], reg)
             loss_history.append(loss)
-            self.W -= learning_rate * dW
+            with np.errstate(over="ignore", invalid="ignore"):  # the next loss names an inf in W
+                self.W -= learning_rate * dW
             if verbose and it % 100 == 0:
                 print(f"iteration {it} / {num_iters}: loss {loss:.6f}")
         return loss_history

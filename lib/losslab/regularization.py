@@ -26,7 +26,8 @@ def _weights_and_strength(W, reg) -> tuple[np.ndarray, float]:
 def l2_regularization(W, reg) -> tuple[float, np.ndarray]:
     """L2 penalty reg * sum(W**2) and its gradient 2 * reg * W (W any shape)."""
     W, reg = _weights_and_strength(W, reg)
-    return reg * float(np.sum(W * W)), 2.0 * reg * W
+    # vdot(W, W) is sum(W * W) without building the temporary W * W.
+    return reg * float(np.vdot(W, W)), (2.0 * reg) * W
 
 
 def l1_regularization(W, reg) -> tuple[float, np.ndarray]:

@@ -26,15 +26,18 @@ def linear_scores(W, X, b=None) -> np.ndarray:
     Returns S: (N, C).
     """
     W, X = v.weights_and_data(W, X)
-    scores = X @ W
-    if b is not None:
-        b = v.float_array("b", b, 1, "(C,)")
-        if b.shape != (W.shape[1],):
-            raise ValueError(
-                f"b must have shape (C,) = ({W.shape[1]},), one bias per class, got shape {b.shape}"
-            )
+    if b is None:
+        return v.checked_scores(W, X)
+    b = v.finite_float_array("b", b, 1, "(C,)")
+    if b.shape != (W.shape[1],):
+        raise ValueError(
+            f"b must have shape (C,) = ({W.shape[1]},), one bias per class, got shape {b.shape}"
+        )
+    scores = v.checked_scores(W, X)
+    with np.errstate(over="ignore"):
         scores = scores + b
-    v.finite_scores(scores, W, X)
+    if not np.isfinite(scores).all():
+        raise ValueError("scores X @ W + b overflowed to inf: b is too large in magnitude")
     return scores
 
 

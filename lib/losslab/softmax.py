@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as v
-from .classification import softmax_cross_entropy
+from .classification import _softmax_ce
 from .regularization import l2_regularization
 
 
 def softmax_loss_naive(W, X, y, reg) -> tuple[float, np.ndarray]:
     """Softmax loss and gradient with explicit loops over examples and classes."""
     W, X = v.weights_and_data(W, X)
-    v.finite_scores(X @ W, W, X)
+    v.nonempty_batch("X", X)
+    v.checked_scores(W, X)
     y = v.labels("y", y, X.shape[0], W.shape[1])
     num_train, num_classes = X.shape[0], W.shape[1]
     loss = 0.0
@@ -45,10 +46,15 @@ def softmax_loss_vectorized(W, X, y, reg) -> tuple[float, np.ndarray]:
 
     S = X W (N, C); (data loss, dS) = softmax_cross_entropy(S, y); dW = X^T dS.
     """
+    # Every argument is checked once, before the product (see svm_loss_vectorized).
     W, X = v.weights_and_data(W, X)
-    scores = X @ W
-    v.finite_scores(scores, W, X)
-    data_loss, dscores = softmax_cross_entropy(scores, y)
+    v.nonempty_batch("X", X)
+    y = v.labels("y", y, X.shape[0], W.shape[1])
+    reg = v.scalar("reg", reg, minimum=0.0)
+    scores = v.checked_scores(W, X)
+    data_loss, dscores = _softmax_ce(scores, y)
+    dW = X.T @ dscores  # before the penalty, for the reason given in svm_loss_vectorized
     penalty, dpenalty = l2_regularization(W, reg)
-    return data_loss + penalty, X.T @ dscores + dpenalty
+    dW += dpenalty
+    return data_loss + penalty, dW
 
