@@ -1,0 +1,101 @@
+"""Wrong implementations of assignment 04 and the test cells each must lose.
+
+Each entry replaces one solution cell of solutions/04_softmax_cross_entropy
+with a realistic mistake; tests/test_assignments.py autogrades it and checks
+that exactly the ``fails`` cells score 0 and every other test cell scores full.
+"""
+
+MUTANTS = [
+    {
+        "name": "softmax_without_max_shift",
+        "cell": "softmax",
+        "source": '''def softmax(scores):
+    """Probabilities p_j = exp(s_j) / sum_k exp(s_k) along the last axis."""
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=-1, keepdims=True)
+''',
+        # right for small scores; exp(1000) overflows (inf / inf = nan)
+        "fails": ["test_softmax_stable"],
+    },
+    {
+        "name": "cross_entropy_log10",
+        "cell": "cross_entropy",
+        "source": '''def cross_entropy(p, q, base=math.e):
+    """Cross-entropy H(p, q) = -sum_j p_j log(q_j)."""
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    terms = np.where(p > 0, -p * np.log10(np.where(p > 0, q, 1.0)), 0.0)
+    total = terms.sum(axis=-1)
+    return float(total) if total.ndim == 0 else total
+''',
+        # the slides' 0.89 for the cat image; also ignores base
+        "fails": ["test_cross_entropy"],
+    },
+    {
+        "name": "cross_entropy_zero_times_log_zero",
+        "cell": "cross_entropy",
+        "source": '''def cross_entropy(p, q, base=math.e):
+    """Cross-entropy H(p, q) = -sum_j p_j log(q_j)."""
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    return -(p * np.log(q)).sum(axis=-1) / math.log(base)
+''',
+        # 0 * log(0) = nan (with a divide-by-zero warning) where p_j = q_j = 0
+        "fails": ["test_cross_entropy_zeros"],
+    },
+    {
+        "name": "naive_half_reg_convention",
+        "cell": "softmax_loss_naive",
+        "source": '''def softmax_loss_naive(W, X, y, reg):
+    """Softmax loss and its gradient, with explicit loops."""
+    num_train = X.shape[0]
+    loss = 0.0
+    dW = np.zeros(W.shape)
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores = scores - scores.max()
+        total = np.exp(scores).sum()
+        loss += np.log(total) - scores[y[i]]
+        probs = np.exp(scores) / total
+        for j in range(W.shape[1]):
+            dW[:, j] += (probs[j] - (j == y[i])) * X[i]
+    loss = loss / num_train + 0.5 * reg * np.sum(W * W)
+    dW = dW / num_train + reg * W
+    return float(loss), dW
+''',
+        # the source's 0.5 * reg convention instead of the course's reg * sum(W**2)
+        "fails": ["test_softmax_naive_reg"],
+    },
+    {
+        "name": "vectorized_gradient_sign_flipped",
+        "cell": "softmax_loss_vectorized",
+        "source": '''def softmax_loss_vectorized(W, X, y, reg):
+    """Softmax loss and its gradient, without explicit loops."""
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+    scores = X @ W
+    scores = scores - scores.max(axis=1, keepdims=True)
+    sums = np.exp(scores).sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(sums[:, 0]) - scores[rows, y]) + reg * np.sum(W * W)
+    probs = np.exp(scores) / sums
+    onehot = np.zeros_like(probs)
+    onehot[rows, y] = 1.0
+    dW = X.T @ (onehot - probs) / num_train + 2 * reg * W
+    return float(loss), dW
+''',
+        # onehot - p instead of p - onehot: the loss is right, the data gradient points uphill
+        "fails": ["test_softmax_vectorized_grad"],
+    },
+    {
+        "name": "bce_through_a_literal_sigmoid",
+        "cell": "binary_cross_entropy",
+        "source": '''def binary_cross_entropy(z, y):
+    """Binary cross-entropy on logits, mean over the batch, and its gradient."""
+    p = 1.0 / (1.0 + np.exp(-z))
+    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    return float(loss), (p - y) / z.shape[0]
+''',
+        # right for moderate logits; exp(1e4) overflows and sigmoid(50) = 1.0 gives log(0)
+        "fails": ["test_bce_stable"],
+    },
+]
