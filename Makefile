@@ -27,7 +27,7 @@ lab: $(STAMP)  ## open JupyterLab on the course
 	env -u MPLBACKEND $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
-	$(BIN)/ruff check lib tests benchmarks scripts notebooks solutions
+	$(BIN)/ruff check lib tests benchmarks scripts data notebooks solutions
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
@@ -45,8 +45,11 @@ ASSIGNMENT ?=
 SUBMISSIONS ?=
 OUT ?=
 JOBS ?=
-grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n]
-	$(BIN)/losslab-grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") $(if $(JOBS),--jobs $(JOBS))
+TIMEOUT ?=
+MEMORY ?=
+grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n] [TIMEOUT=s] [MEMORY=MB]
+	$(BIN)/losslab-grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") \
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY))
 
 grade-demo: $(STAMP)  ## grade the example class in grading/examples/
 	$(BIN)/python scripts/grade_demo.py
