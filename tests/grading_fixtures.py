@@ -1,0 +1,181 @@
+"""Build student submissions for the grading tests, the demo and the benchmark.
+
+A submission is the released notebook (assignments/<name>/<name>.ipynb) with
+some solution cells replaced: ``correct_sources`` reads the instructor's
+solutions (markers removed), and ``make_submission`` writes a notebook with
+chosen cells filled in, edited or deleted.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "01_score_function"
+
+
+def release_notebook(name: str = ASSIGNMENT):
+    return nbformat.read(ROOT / "assignments" / name / f"{name}.ipynb", as_version=4)
+
+
+def correct_sources(name: str = ASSIGNMENT) -> dict[str, str]:
+    """{solution grade_id: the instructor's solution source without the BEGIN/END SOLUTION lines}."""
+    nb = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            lines = [ln for ln in cell.source.splitlines() if not re.search(r"### (BEGIN|END) SOLUTION", ln)]
+            out[meta["grade_id"]] = "\n".join(lines)
+    return out
+
+
+def solution_ids(name: str = ASSIGNMENT) -> list[str]:
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in release_notebook(name).cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+
+
+def make_submission(
+    path: Path,
+    fill: dict[str, str] | None = None,
+    *,
+    name: str = ASSIGNMENT,
+    edit: dict[str, str] | None = None,
+    delete: tuple[str, ...] = (),
+    append: str | None = None,
+    prepend: str | None = None,
+) -> Path:
+    """Write a student notebook to path.
+
+    fill: solution grade_id -> new source (others keep the release stub);
+    edit: any grade_id -> new source (e.g. a student "fixing" a test cell);
+    delete: grade_ids whose cells the student deleted;
+    prepend/append: a code cell put before the first solution cell / at the end.
+    """
+    nb = copy.deepcopy(release_notebook(name))
+    fill, edit = fill or {}, edit or {}
+    cells = []
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in delete:
+            continue
+        if prepend is not None and gid in fill and not any(c.get("_pre") for c in cells):
+            pre = nbformat.v4.new_code_cell(prepend)
+            pre["_pre"] = True
+            cells.append(pre)
+        if gid in fill:
+            cell.source = fill[gid]
+        if gid in edit:
+            cell.source = edit[gid]
+        cells.append(cell)
+    for c in cells:
+        c.pop("_pre", None)
+    if append is not None:
+        cells.append(nbformat.v4.new_code_cell(append))
+    nb.cells = cells
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def read_grades(csv_path: Path) -> dict[str, dict[str, str]]:
+    import csv
+
+    with open(csv_path, newline="") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def write_bad_json(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(json.loads(nbformat.writes(release_notebook())))
+    path.write_text(text[: len(text) // 2])  # cut in the middle: not JSON any more
+    return path
+
+
+# --------------------------------------------------------------------------- example classes
+
+WRONG = {
+    "linear_scores": "def linear_scores(W, X, b=None):\n    return np.zeros((len(X), np.shape(W)[1]))",
+    "append_bias": "def append_bias(X):\n    return np.asarray(X, dtype=float)  # forgot the column of ones",
+    "predict_labels": "def predict_labels(scores):\n    return np.asarray(scores).argmin(axis=1)",
+}
+
+TAMPER = """
+import numpy as _np
+import losslab.checks as _lc
+from contextlib import contextmanager
+
+_np.allclose = lambda *a, **k: True
+_np.testing.assert_allclose = lambda *a, **k: None
+_np.testing.assert_array_equal = lambda *a, **k: None
+
+def check_close(*a, **k):
+    pass
+
+def check_shape(*a, **k):
+    pass
+
+def check_true(*a, **k):
+    pass
+
+def own_work(name, forbidden, fn, *a, **k):
+    return fn(*a, **k)
+
+@contextmanager
+def case(name):
+    try:
+        yield
+    except BaseException:
+        pass
+
+try:
+    _lc.__dict__["check_close"] = check_close
+    _lc.__dict__["case"] = case
+    _lc.check_close.__code__ = check_close.__code__
+except Exception:
+    pass
+import losslab.scores as _ls
+for _n in dir(_ls):
+    if not _n.startswith("_") and callable(getattr(_ls, _n)):
+        setattr(_ls, _n, lambda *a, **k: _np.zeros((1, 1)))
+"""
+
+
+def snoop_code(*paths: Path) -> str:
+    """A cell that tries to read and write every path, and to steal the solutions."""
+    targets = [str(p) for p in paths]
+    return f'''
+import os, glob, json
+_found = []
+for _p in {targets!r}:
+    for _q in [q for q in glob.glob(_p + "/**", recursive=True) if os.path.exists(q)][:50]:
+        _found.append(_q)
+        if os.path.isfile(_q):
+            try:
+                open(_q, "rb").read(100)
+            except OSError:
+                pass
+    for _name in ("pwned.txt", "gradebook.db"):
+        try:
+            with open(os.path.join(_p, _name), "a") as _f:
+                _f.write("pwned")
+        except OSError:
+            pass
+print("visible files:", len(_found))
+for _q in glob.glob("{targets[0]}/{ASSIGNMENT}/*.ipynb"):
+    for _c in json.load(open(_q))["cells"]:
+        _src = "".join(_c["source"])
+        if "def " in _src and "BEGIN SOLUTION" in _src:
+            try:
+                exec(_src, globals())
+            except Exception:
+                pass
+'''

@@ -1,0 +1,99 @@
+"""The committed example class (grading/examples/) grades exactly as grading/examples/EXPECTED.csv says,
+with 2 workers and with 1 (results must not depend on --jobs)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "grading" / "examples"
+ASSIGNMENT = "01_score_function"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from losslab.grading.cli import grade
+
+    out = tmp_path_factory.mktemp("examples") / "out"
+    return grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, out, jobs=2, timeout=60, progress=False)
+
+
+def test_examples_grade_exactly_as_expected(graded):
+    if not graded.isolated:
+        pytest.skip("oscar reads solutions/: only the sandbox (root, mount namespaces) keeps that at 0")
+    assert graded.grades_csv.read_text() == (EXAMPLES / "EXPECTED.csv").read_text()
+
+
+def test_jobs_do_not_change_the_grades(graded, tmp_path):
+    from losslab.grading.cli import grade
+
+    one = grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, tmp_path / "out", jobs=1, timeout=60, progress=False)
+    assert one.grades_csv.read_text() == graded.grades_csv.read_text()
+
+
+def test_outputs_exist(graded):
+    out = graded.out
+    report = (out / "report.html").read_text()
+    for png in ("scores.png", "pass_rate.png"):
+        assert (out / png).stat().st_size > 1000
+        assert png in report
+    for row in graded.rows:
+        assert (out / "feedback" / row["student_id"] / f"{ASSIGNMENT}.html").exists()
+        if row["status"] != "ok":
+            assert html.escape(row["reason"]) in report
+    assert (out / "gradebook.db").exists()
+
+
+def test_gradebook_holds_the_same_scores(graded):
+    from losslab.grading.engine import course_id
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded.out / 'gradebook.db'}", course_id()) as gb:
+        for row in graded.rows:
+            sub = gb.find_submission(ASSIGNMENT, row["student_id"])
+            auto = sum(
+                g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "code"
+            )
+            assert auto == pytest.approx(row["score"])
+
+
+def _hidden_lines() -> set[str]:
+    import nbformat
+    from losslab.grading.redact import hidden_lines
+
+    src = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    release = (ROOT / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+    lines = set()
+    for cell in src.cells:
+        for line in hidden_lines(cell.source)[1]:
+            line = line.strip()
+            if len(line) > 12 and "HIDDEN TESTS" not in line and json_escape(line) not in release:
+                lines.add(line)
+    return lines
+
+
+def json_escape(line: str) -> str:
+    import json
+
+    return json.dumps(line)[1:-1]
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    hidden = _hidden_lines()
+    assert hidden, "the assignment should have hidden tests"
+    literals = {m for line in hidden for m in re.findall(r"\d+\.\d{6,}", line)}
+    for page in (graded.out / "feedback").rglob("*.html"):
+        text = html.unescape(page.read_text())
+        for line in hidden:
+            assert line not in text, f"{page}: hidden test line shown: {line}"
+        for lit in literals:
+            assert lit not in text, f"{page}: hidden expected value {lit} shown"
+    page = html.unescape((graded.out / "feedback" / "alice" / f"{ASSIGNMENT}.html").read_text())
+    assert "hidden tests of test_linear_scores" in page
+    assert "Score: 3.0 / 3.0" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
