@@ -68,6 +68,8 @@ def nbgrader_config(ws: Path, settings: dict) -> Config:
     c.CappedExecute.timeout = int(settings["timeout"]) + 30
     c.CappedExecute.sandbox = settings.get("sandbox", {})
     c.CappedExecute.max_output_chars = int(settings.get("max_output_chars", 20_000))
+    # the kernel's work is done once its cells have run: kill it rather than wait for a polite exit
+    c.CappedExecute.shutdown_kernel = "immediate"
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader import preprocessors as pp
 
