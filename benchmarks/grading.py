@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -23,13 +24,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 A = "01_score_function"
+# the submission builders the grading tests use, loaded by path (tests/ is not a package)
+FIXTURES = runpy.run_path(str(ROOT / "tests" / "grading_fixtures.py"))
 
 
 def make_class(d: Path, n: int) -> list[str]:
-    from grading_fixtures import WRONG, correct_sources, make_submission
-
+    WRONG, correct_sources, make_submission = (
+        FIXTURES[k] for k in ("WRONG", "correct_sources", "make_submission")
+    )
     good = correct_sources(A)
     variants = [
         good,

@@ -12,6 +12,7 @@ tests/test_grading_examples.py checks exactly.
 from __future__ import annotations
 
 import argparse
+import runpy
 import shutil
 import sys
 from pathlib import Path
@@ -38,8 +39,11 @@ for nb in (root / "solutions" / "01_score_function").glob("*.ipynb"):
 
 
 def make_examples() -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from grading_fixtures import TAMPER, WRONG, correct_sources, make_submission, write_bad_json
+    # the submission builders the grading tests use, loaded by path (tests/ is not a package)
+    fixtures = runpy.run_path(str(ROOT / "tests" / "grading_fixtures.py"))
+    TAMPER, WRONG, correct_sources, make_submission, write_bad_json = (
+        fixtures[k] for k in ("TAMPER", "WRONG", "correct_sources", "make_submission", "write_bad_json")
+    )
 
     d = EXAMPLES / ASSIGNMENT
     shutil.rmtree(d, ignore_errors=True)

@@ -107,22 +107,13 @@ def weights_data_labels(draw):
     return W, X, y, reg
 
 
+@pytest.mark.parametrize("naive, vectorized", [SVM, SOFTMAX])
 @settings(max_examples=50, deadline=None)
-@given(weights_data_labels())
-def test_svm_naive_equals_vectorized(args):
+@given(args=weights_data_labels())
+def test_naive_equals_vectorized(naive, vectorized, args):
     W, X, y, reg = args
-    loss_naive, dW_naive = svm_loss_naive(W, X, y, reg)
-    loss_vec, dW_vec = svm_loss_vectorized(W, X, y, reg)
-    assert loss_naive == pytest.approx(loss_vec, rel=1e-12, abs=1e-12)
-    np.testing.assert_allclose(dW_naive, dW_vec, rtol=1e-10, atol=1e-12)
-
-
-@settings(max_examples=50, deadline=None)
-@given(weights_data_labels())
-def test_softmax_naive_equals_vectorized(args):
-    W, X, y, reg = args
-    loss_naive, dW_naive = softmax_loss_naive(W, X, y, reg)
-    loss_vec, dW_vec = softmax_loss_vectorized(W, X, y, reg)
+    loss_naive, dW_naive = naive(W, X, y, reg)
+    loss_vec, dW_vec = vectorized(W, X, y, reg)
     assert loss_naive == pytest.approx(loss_vec, rel=1e-12, abs=1e-12)
     np.testing.assert_allclose(dW_naive, dW_vec, rtol=1e-10, atol=1e-12)
 
