@@ -4,11 +4,11 @@ Grades a class's submissions of one assignment with nbgrader, in parallel,
 each in a fresh sandboxed kernel, and writes under OUT (default
 ``grading/<name>/``):
 
-    grades.csv              student_id, score, max_score, status, one column per test cell
-    feedback/<id>/<name>.html   what each student sees (hidden tests' source removed)
-    autograded/<id>/<name>.ipynb the executed notebooks, for the instructor
-    gradebook.db            an nbgrader gradebook with every grade (``nbgrader export``)
-    report.html + *.png     the class at a glance
+    grades.csv                    student_id, score, max_score, status, a column per test cell
+    feedback/<id>/<name>.html     what each student sees (hidden tests' source removed)
+    autograded/<id>/<name>.ipynb  the executed notebooks, for the instructor
+    gradebook.db                  an nbgrader gradebook with every grade (``nbgrader export``)
+    report.html + *.png           the class at a glance
 
 Exit status 0 when the batch completed (whatever the students' statuses), 2 on
 a usage error.
@@ -362,7 +362,7 @@ def summary_paragraph(o: Outcome) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="losslab-grade",
-        description=__doc__.split("\n\n")[1],
+        description=__doc__.split("\n\n", 1)[1].replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("assignment", help="assignment name, e.g. 02_svm_loss (solutions/<name>/<name>.ipynb)")
