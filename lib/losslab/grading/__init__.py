@@ -9,3 +9,11 @@ gradebook and report.html. See :mod:`losslab.grading.cli`.
 This package imports nothing heavy at import time: the sandbox wrapper is
 started as ``python -m losslab.grading.sandbox`` before every kernel.
 """
+
+import sys
+
+# nbformat imports jsonschema, which compiles some 40 lark grammars for the IRI
+# string formats when the optional rfc3987_syntax is installed (jupyter-events
+# pulls it in): 0.86 s of every grading run, for formats no notebook uses.
+# Marking it absent makes jsonschema skip those two format checks.
+sys.modules.setdefault("rfc3987_syntax", None)
