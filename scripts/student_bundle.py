@@ -47,8 +47,8 @@ STUDENT_NOTE = """\
 
 This is the course as a student gets it: the lectures (notebooks/), the
 assignments to fill in (assignments/), the reference package (lib/losslab)
-and the data (data/). The instructor's solutions, hidden tests and grading
-tools are not included.
+and the data (data/). The instructor's solutions, hidden tests, example
+submissions and course tests are not included.
 
     make lab      # first run creates .venv and installs everything, then opens JupyterLab
 
