@@ -317,6 +317,7 @@ def grade_one(student: str, notebook: str) -> dict:
         result["public_failures"] = public_failures(nb)
         if any("MemoryError" in m for m in result["public_failures"]) or _has(nb, "MemoryError"):
             result["reason"] = f"MemoryError: hit the {settings.get('memory', '?')} MB memory cap"
+        graded.chmod(0o644)  # nbgrader leaves it read-only (0444): only root could overwrite it as it is
         nbformat.write(redact_notebook(nb), graded)
         try:
             _app("feedback", _feedback_class(), name, student).start()
