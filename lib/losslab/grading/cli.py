@@ -47,6 +47,7 @@ class Outcome:
     jobs: int
     isolated: bool
     warnings: list[str] = field(default_factory=list)
+    mode: str | None = None  # "root" or "userns" when isolated
 
     @property
     def grades_csv(self) -> Path:
@@ -56,22 +57,44 @@ class Outcome:
         return {r["student_id"]: r for r in self.rows}
 
 
-def isolation_available() -> bool:
-    """True when the sandbox works here: a jailed python, as nobody, can import losslab.checks."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        return False
+#: How the kernels were jailed, as the summary says it (sandbox.py's modes).
+MODES = {"root": "root: user nobody", "userns": "user namespace"}
+
+
+def isolation_mode() -> str | None:
+    """The sandbox mode that works here ("root" or "userns"), or None.
+
+    The probe goes through the sandbox exactly as a kernel does: a jailed python must import
+    losslab.checks, run as nobody (root) or as this uid (user namespace), and be unable to write
+    to losslab.checks.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    mode = "root" if os.geteuid() == 0 else "userns"
+    uid = 65534 if mode == "root" else os.getuid()
     with tempfile.TemporaryDirectory(prefix="losslab-probe-") as tmp:
         jail, conn = Path(tmp) / "jail", Path(tmp) / "conn.json"
         jail.mkdir()
         conn.write_text("{}")
         cfg = {"isolate": True, "jail": str(jail), "allow": python_paths(), "hide": [], "quiet": False}
-        probe = "import os, losslab.checks; raise SystemExit(0 if os.getuid() == 65534 else 3)"
+        probe = (
+            "import os, losslab.checks as c; f = c.__file__; "
+            f"ok = os.getuid() == {uid} and os.getcwd() == '/tmp/home' and not os.access(f, os.W_OK); "
+            "ok = ok and bool(os.statvfs(f).f_flag & os.ST_RDONLY or os.getuid() == 65534); "
+            "raise SystemExit(0 if ok else 3)"
+        )
         cmd = [sys.executable, "-m", "losslab.grading.sandbox", json.dumps(cfg), "--"]
         cmd += [sys.executable, "-c", probe, "-f", str(conn)]
         try:
-            return subprocess.run(cmd, capture_output=True, timeout=60).returncode == 0
+            ok = subprocess.run(cmd, capture_output=True, timeout=60).returncode == 0
         except (OSError, subprocess.SubprocessError):
-            return False
+            ok = False
+    return mode if ok else None
+
+
+def isolation_available() -> bool:
+    """True when the sandbox works here (as root, or rootless in a user namespace)."""
+    return isolation_mode() is not None
 
 
 class Progress:
@@ -122,11 +145,14 @@ def grade(
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     entries, warnings = collect(submissions, assignment)
     if isolate is None:
-        isolate = isolation_available()
+        mode = isolation_mode()
+        isolate = mode is not None
+    else:  # sandbox.py picks the mode the same way
+        mode = ("root" if os.geteuid() == 0 else "userns") if isolate else None
     if not isolate:
         warnings.append(
-            "NOT ISOLATED: kernels ran without the sandbox (needs root on Linux with mount "
-            "namespaces); student code could read the grading files"
+            "NOT ISOLATED: kernels ran without the sandbox (needs root, or unprivileged user "
+            "namespaces, on Linux); student code could read the grading files"
         )
     if out.exists():
         for sub in ("feedback", "autograded"):
@@ -253,7 +279,7 @@ def grade(
     _write_csv(out / "grades.csv", rows, tests)
     _merge_gradebook(out / "gradebook.db", assignment, rows)
     outcome = Outcome(
-        out, rows, tests, info["manual_points"], time.perf_counter() - t0, jobs, bool(isolate), warnings
+        out, rows, tests, info["manual_points"], time.perf_counter() - t0, jobs, bool(isolate), warnings, mode
     )
     from .report import write_report
 
@@ -354,7 +380,10 @@ def summary_paragraph(o: Outcome) -> str:
     )
     if o.manual_points:
         text += f" {o.manual_points:g} manually graded point(s) are not included."
-    text += " Kernels were sandboxed." if o.isolated else " WARNING: kernels were NOT sandboxed."
+    if o.isolated:
+        text += f" Kernels were sandboxed ({MODES.get(o.mode or '', 'mode unknown')})."
+    else:
+        text += " WARNING: kernels were NOT sandboxed."
     text += f" Report: {o.out / 'report.html'}; grades: {o.grades_csv}."
     return text
 
