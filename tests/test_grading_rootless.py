@@ -126,6 +126,9 @@ WRITER = r"""
 import glob, os, signal
 _tried, _wrote = 0, []
 for _top in TOPS:
+    if not os.path.exists(_top):
+        # not mounted in the jail: creating the path would only write to the kernel's scratch /tmp
+        continue
     for _p in [_top, *glob.glob(_top + "/**", recursive=True)]:
         _tried += 1
         _target = os.path.join(_p, "pwned.py") if os.path.isdir(_p) else _p
