@@ -17,8 +17,6 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = ROOT / "notebooks"
-LECTURE_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def _load_build_site():
@@ -35,8 +33,9 @@ def _load_build_site():
 build_site = _load_build_site()
 
 
-def lecture_notebooks() -> list[Path]:
-    return sorted(NOTEBOOK_DIR.glob(LECTURE_GLOB))
+# which notebooks are lectures, and where they live, is build_site's to say
+NOTEBOOK_DIR = build_site.NOTEBOOKS
+lecture_notebooks = build_site.lecture_notebooks
 
 
 _cache: dict[Path, tuple[nbformat.NotebookNode, float] | BaseException] = {}

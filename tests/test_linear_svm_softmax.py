@@ -34,18 +34,14 @@ def smallest_margin_distance(W, X, y, delta=1.0) -> float:
 
 # --- the weight-level loss is the score-level loss of X @ W ---------------------------
 
-def test_svm_vectorized_is_hinge_of_the_scores_plus_l2(rng):
+@pytest.mark.parametrize(
+    "vectorized, score_loss",
+    [(svm_loss_vectorized, hinge_loss), (softmax_loss_vectorized, softmax_cross_entropy)],
+)
+def test_vectorized_is_the_score_loss_of_X_W_plus_l2(rng, vectorized, score_loss):
     W, X, y = problem(rng)
-    loss, dW = svm_loss_vectorized(W, X, y, reg=0.3)
-    data_loss, dscores = hinge_loss(X @ W, y)
-    assert loss == pytest.approx(data_loss + 0.3 * np.sum(W * W))
-    np.testing.assert_allclose(dW, X.T @ dscores + 2 * 0.3 * W)
-
-
-def test_softmax_vectorized_is_cross_entropy_of_the_scores_plus_l2(rng):
-    W, X, y = problem(rng)
-    loss, dW = softmax_loss_vectorized(W, X, y, reg=0.3)
-    data_loss, dscores = softmax_cross_entropy(X @ W, y)
+    loss, dW = vectorized(W, X, y, reg=0.3)
+    data_loss, dscores = score_loss(X @ W, y)
     assert loss == pytest.approx(data_loss + 0.3 * np.sum(W * W))
     np.testing.assert_allclose(dW, X.T @ dscores + 2 * 0.3 * W)
 
