@@ -43,8 +43,12 @@ def write_report(o, assignment: str) -> None:
     figs = _figures(o, out)
     esc = html.escape
     n = max(len(o.rows), 1)
+    from .feedback import CSP
+    from .sandbox import guarantees
+
     parts = [
         "<!doctype html><meta charset='utf-8'>",
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">",
         f"<title>Grading report: {esc(assignment)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
@@ -56,6 +60,10 @@ def write_report(o, assignment: str) -> None:
     parts.append(f"<p>{esc(summary_paragraph(o))}</p>")
     for w in o.warnings:
         parts.append(f"<p class='warn'>warning: {esc(w)}</p>")
+    parts.append("<h2>Isolation of this run</h2><table><tr><th>guarantee</th><th>held</th></tr>")
+    for what, held in guarantees(o.mode).items():
+        parts.append(f"<tr><td>{esc(what)}</td><td>{'yes' if held else '<b class=warn>no</b>'}</td></tr>")
+    parts.append("</table>")
     parts += [f"<img src='{f}' alt='{f}'>" for f in figs]
 
     parts.append(

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import html
 import json
 import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +29,19 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import feedback, sandbox
 from .collect import collect
-from .engine import STATUSES, course_id, grade_one, init_worker, prepare_template, python_paths, repo_root
+from .engine import (
+    STATUSES,
+    course_id,
+    decode_reference,
+    grade_submission,
+    init_worker,
+    prepare_template,
+    python_paths,
+    repo_root,
+    run_reference,
+)
 
 
 @dataclass
@@ -58,43 +67,12 @@ class Outcome:
 
 
 #: How the kernels were jailed, as the summary says it (sandbox.py's modes).
-MODES = {"root": "root: user nobody", "userns": "user namespace"}
+MODES = {"root": "bubblewrap, root: a uid per kernel", "userns": "bubblewrap, rootless user namespace"}
 
 
 def isolation_mode() -> str | None:
-    """The sandbox mode that works here ("root" or "userns"), or None.
-
-    The probe goes through the sandbox exactly as a kernel does: a jailed python must import
-    losslab.checks, run as nobody (root) or as this uid (user namespace), and be unable to write
-    to losslab.checks.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    mode = "root" if os.geteuid() == 0 else "userns"
-    uid = 65534 if mode == "root" else os.getuid()
-    with tempfile.TemporaryDirectory(prefix="losslab-probe-") as tmp:
-        jail, conn = Path(tmp) / "jail", Path(tmp) / "conn.json"
-        jail.mkdir()
-        conn.write_text("{}")
-        cfg = {"isolate": True, "jail": str(jail), "allow": python_paths(), "hide": [], "quiet": False}
-        probe = (
-            "import os, losslab.checks as c; f = c.__file__; "
-            f"ok = os.getuid() == {uid} and os.getcwd() == '/tmp/home' and not os.access(f, os.W_OK); "
-            "ok = ok and bool(os.statvfs(f).f_flag & os.ST_RDONLY or os.getuid() == 65534); "
-            "raise SystemExit(0 if ok else 3)"
-        )
-        cmd = [sys.executable, "-m", "losslab.grading.sandbox", json.dumps(cfg), "--"]
-        cmd += [sys.executable, "-c", probe, "-f", str(conn)]
-        try:
-            ok = subprocess.run(cmd, capture_output=True, timeout=60).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            ok = False
-    return mode if ok else None
-
-
-def isolation_available() -> bool:
-    """True when the sandbox works here (as root, or rootless in a user namespace)."""
-    return isolation_mode() is not None
+    """The sandbox mode that works here ("root" or "userns"), or None: a jailed Python is started."""
+    return sandbox.probe(python_paths())
 
 
 class Progress:
@@ -127,6 +105,59 @@ class Progress:
             sys.stderr.flush()
 
 
+class ReferenceError(RuntimeError):
+    """The instructor's solution does not pass its own tests: nothing can be graded against it."""
+
+
+def _settings(timeout: float, memory: int, mode: str | None) -> dict:
+    return {
+        "timeout": float(timeout),
+        "memory": int(memory),
+        "sandbox": {
+            "mode": mode,
+            "binds": python_paths(),
+            "memory_mb": int(memory),
+            "cpu_s": int(timeout * 2 + 30),
+            "fsize_mb": 64,
+            "nproc": 64,
+            "scratch_mb": 256,
+            "env": {
+                "MPLBACKEND": "Agg",
+                "PYTHONWARNINGS": "ignore",
+                "OPENBLAS_NUM_THREADS": "1",
+                "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+            },
+        },
+    }
+
+
+def _cached_reference(assignment: str, key: str, run, use_cache: bool = True) -> dict:
+    """The reference records of this exact solution, library and grader: from the cache, or run now."""
+    cache = repo_root() / "grading" / ".reference-cache" / f"{assignment}-{key}.json"
+    try:
+        if use_cache:
+            return json.loads(cache.read_text())
+    except (OSError, ValueError):
+        pass
+    result = run()
+    if result.get("status") not in (None, "ok") or result.get("problems"):
+        problems = result.get("problems") or [result.get("reason", "the reference run failed")]
+        raise ReferenceError(
+            f"the solution of {assignment} does not pass its own tests: " + "; ".join(problems)
+        )
+    raw = result["records"]
+    _, problems = decode_reference(raw)
+    if problems:
+        raise ReferenceError(f"the solution of {assignment} disagrees with its tests: " + "; ".join(problems))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(raw))
+    except OSError:
+        pass  # a read-only checkout: the reference runs again next time
+    return raw
+
+
 def grade(
     assignment: str,
     submissions: Path,
@@ -136,127 +167,110 @@ def grade(
     memory: int = 2048,
     progress: bool = True,
     isolate: bool | None = None,
+    use_cache: bool = True,
 ) -> Outcome:
     """Grade every submission in submissions; write grades.csv, feedback, gradebook and report under out."""
     t0 = time.perf_counter()
-    root = repo_root()
-    out = Path(out) if out else root / "grading" / assignment
+    out = Path(out) if out else repo_root() / "grading" / assignment
     submissions = Path(submissions).resolve()
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     entries, warnings = collect(submissions, assignment)
-    if isolate is None:
-        mode = isolation_mode()
-        isolate = mode is not None
-    else:  # sandbox.py picks the mode the same way
-        mode = ("root" if os.geteuid() == 0 else "userns") if isolate else None
-    if not isolate:
-        warnings.append(
-            "NOT ISOLATED: kernels ran without the sandbox (needs root, or unprivileged user "
-            "namespaces, on Linux); student code could read the grading files"
+    mode = isolation_mode() if isolate in (None, True) else None
+    if isolate and mode is None:
+        raise RuntimeError(
+            "isolation was required but no sandbox works here (bubblewrap needs root or "
+            "unprivileged user namespaces, on Linux)"
         )
+    if mode is None:
+        warnings.append(
+            "NOT ISOLATED: kernels ran without the sandbox (bubblewrap needs root or "
+            "unprivileged user namespaces, on Linux); student code could read the grading files"
+        )
+    _clean_out(out)
+    out = out.resolve()
+    # workspaces in memory when possible: nbgrader commits to its gradebook many times per notebook
+    shm = Path("/dev/shm")
+    ws_root = Path(tempfile.mkdtemp(prefix="losslab-grade-", dir=shm if os.access(shm, os.W_OK) else None))
+    try:
+        settings = _settings(timeout, memory, mode)
+        (ws_root / "template").mkdir()
+        (ws_root / "seed" / "mplconfig").mkdir(parents=True)
+        _seed_matplotlib_cache(ws_root / "seed" / "mplconfig")
+        import warnings as _warnings
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            info = prepare_template(assignment, ws_root / "template", settings, ws_root / "jail-lib")
+        shutil.copyfile(ws_root / "template" / "gradebook.db", out / "gradebook.db")
+        results = {e.student_id: _not_graded(e) for e in entries if e.status != "ok"}
+        todo = [e for e in entries if e.status == "ok"]
+        bar = Progress(len(entries), enabled=progress)
+        for r in results.values():
+            bar.update(r["status"])
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        slots = ctx.Value("i", 0)
+        with ProcessPoolExecutor(
+            max_workers=max(1, min(jobs, len(todo))),
+            mp_context=ctx,
+            initializer=init_worker,
+            initargs=(str(ws_root), settings, assignment, info, slots),
+        ) as pool:
+            reference = _cached_reference(
+                assignment, info["key"], lambda: pool.submit(run_reference).result(), use_cache
+            )
+            futures = {
+                pool.submit(grade_submission, e.student_id, str(e.notebook), reference): e for e in todo
+            }
+            for fut in as_completed(futures):
+                e = futures[fut]
+                try:
+                    r = fut.result()
+                except Exception as exc:  # a worker process died: this student only
+                    r = _not_graded(e, "crashed", f"the grading worker failed: {exc!r}"[:300])
+                results[e.student_id] = _store(out, assignment, r)
+                bar.update(r["status"])
+        bar.close()
+    finally:
+        shutil.rmtree(ws_root, ignore_errors=True)
+    return _finish(out, assignment, results, info, time.perf_counter() - t0, jobs, mode, warnings)
+
+
+def _clean_out(out: Path) -> None:
     if out.exists():
         for sub in ("feedback", "autograded"):
             shutil.rmtree(out / sub, ignore_errors=True)
         for old in ["grades.csv", "report.html", "gradebook.db", *[p.name for p in out.glob("*.png")]]:
             (out / old).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
 
-    # workspaces in memory when possible: nbgrader commits to its gradebook many times per notebook
-    shm = Path("/dev/shm")
-    fast = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
-    ws_root = Path(tempfile.mkdtemp(prefix="losslab-grade-", dir=fast))
-    try:
-        template = ws_root / "template"
-        template.mkdir()
-        mplcache = template / "mplconfig"
-        mplcache.mkdir()
-        _seed_matplotlib_cache(mplcache)
-        settings = {
-            "timeout": float(timeout),
-            "memory": int(memory),
-            "sandbox": {
-                "isolate": bool(isolate),
-                "allow": python_paths(),
-                "hide": sorted(
-                    {
-                        str(root / "solutions"),
-                        str(root / "grading"),
-                        str(root / ".git"),
-                        str(out),
-                        str(submissions),
-                        str(ws_root),
-                    }
-                ),
-                "memory_mb": int(memory),
-                "cpu_s": int(timeout * 2 + 30),
-                "fsize_mb": 64,
-                "nproc": 1024,
-                "copy_into_home": [str(mplcache)],
-                "env": {
-                    "PYTHONWARNINGS": "ignore",
-                    "OPENBLAS_NUM_THREADS": "1",
-                    "OMP_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1",
-                    "PYTHONDONTWRITEBYTECODE": "1",
-                },
-            },
-        }
-        import warnings as _warnings
 
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            info = prepare_template(assignment, template, settings)
-        shutil.copyfile(template / "gradebook.db", out / "gradebook.db")
-        tests = info["tests"]
-        results: dict[str, dict] = {}
-        todo = []
-        for e in entries:
-            if e.status == "ok":
-                todo.append(e)
-            else:
-                results[e.student_id] = {
-                    "student_id": e.student_id,
-                    "status": e.status,
-                    "reason": e.reason,
-                    "scores": {},
-                    "public_failures": [],
-                    "seconds": 0.0,
-                }
-        bar = Progress(len(entries), enabled=progress)
-        for r in results.values():
-            bar.update(r["status"])
-        if todo:
-            # fork: workers start with nbgrader already imported (the main process runs no threads yet)
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
-            ctx = multiprocessing.get_context(method)
-            workers = min(jobs, len(todo))
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=ctx,
-                initializer=init_worker,
-                initargs=(str(template), str(ws_root), settings, assignment, str(out)),
-            ) as pool:
-                futures = {pool.submit(grade_one, e.student_id, str(e.notebook)): e for e in todo}
-                for fut in as_completed(futures):
-                    e = futures[fut]
-                    try:
-                        r = fut.result()
-                    except Exception as exc:  # a worker process died: this student only
-                        r = {
-                            "student_id": e.student_id,
-                            "status": "crashed",
-                            "scores": {},
-                            "seconds": 0.0,
-                            "public_failures": [],
-                            "reason": f"the grading worker failed: {exc!r}"[:300],
-                        }
-                    results[e.student_id] = r
-                    bar.update(r["status"])
-        bar.close()
-    finally:
-        shutil.rmtree(ws_root, ignore_errors=True)
+def _not_graded(e, status: str | None = None, reason: str | None = None) -> dict:
+    return {
+        "student_id": e.student_id,
+        "status": status or e.status,
+        "reason": reason or e.reason,
+        "scores": {},
+        "public_failures": [],
+        "seconds": 0.0,
+    }
 
+
+def _store(out: Path, assignment: str, r: dict) -> dict:
+    """Write what a grading task returned (feedback page, executed notebook); keep the rest as the row."""
+    sid = r["student_id"]
+    page = r.pop("feedback", None)
+    executed = r.pop("autograded", None)
+    if page is not None:
+        (out / "feedback" / sid).mkdir(parents=True, exist_ok=True)
+        (out / "feedback" / sid / f"{assignment}.html").write_text(page, encoding="utf-8")
+    if executed is not None:
+        (out / "autograded" / sid).mkdir(parents=True, exist_ok=True)
+        (out / "autograded" / sid / f"{assignment}.ipynb").write_text(executed, encoding="utf-8")
+    return r
+
+
+def _finish(out, assignment, results, info, seconds, jobs, mode, warnings) -> Outcome:
+    tests = info["tests"]
     rows = []
     for sid in sorted(results):
         r = results[sid]
@@ -275,11 +289,16 @@ def grade(
         )
     for r in rows:
         if r["status"] != "ok":
-            _status_feedback(out, assignment, r)
+            d = out / "feedback" / r["student_id"]
+            d.mkdir(parents=True, exist_ok=True)
+            page = feedback.status_page(
+                f"{assignment}: {r['student_id']}", r["status"], r["reason"], r["score"], r["max_score"]
+            )
+            (d / f"{assignment}.html").write_text(page, encoding="utf-8")
     _write_csv(out / "grades.csv", rows, tests)
     _merge_gradebook(out / "gradebook.db", assignment, rows)
     outcome = Outcome(
-        out, rows, tests, info["manual_points"], time.perf_counter() - t0, jobs, bool(isolate), warnings, mode
+        out, rows, tests, info["manual_points"], seconds, jobs, mode is not None, warnings, mode
     )
     from .report import write_report
 
@@ -344,20 +363,6 @@ def _merge_gradebook(db: Path, assignment: str, rows: list[dict]) -> None:
         gb.db.commit()
     shutil.copyfile(work, db)
     shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _status_feedback(out: Path, assignment: str, r: dict) -> None:
-    """A short page for a student whose notebook could not be graded normally."""
-    d = out / "feedback" / r["student_id"]
-    d.mkdir(parents=True, exist_ok=True)
-    (d / f"{assignment}.html").write_text(
-        "<!doctype html><meta charset='utf-8'><title>Feedback</title>"
-        f"<h1>{html.escape(assignment)}: {html.escape(r['student_id'])}</h1>"
-        f"<p>Status: <b>{html.escape(r['status'])}</b>. Score {r['score']:g} / {r['max_score']:g}.</p>"
-        f"<p>{html.escape(r['reason'])}</p>"
-        "<p>Check that you submitted the notebook named as released, that it opens in Jupyter, and that "
-        "<i>Kernel &rarr; Restart Kernel and Run All Cells</i> finishes in a reasonable time.</p>"
-    )
 
 
 def summary_paragraph(o: Outcome) -> str:

@@ -1,0 +1,484 @@
+"""Grading workspaces, the reference run, and the work done for one submission.
+
+``prepare_template`` builds one private nbgrader course (``source/``,
+``release/``, ``gradebook.db``) from the assignment's source notebook, the
+grading form of every test cell, and the jail's view of the course library.
+Each worker process copies it into its own directory. A task is one notebook:
+either the solution (``run_reference``, once per assignment and run, cached by
+content) or a submission (``grade_submission``). Every task runs in a child
+process forked from the warm worker, under a wall-clock deadline and a memory
+cap that cover the whole pipeline (reading the file, nbgrader's autograde,
+the verdicts, the feedback page), and returns plain data: scores, messages,
+the feedback page and the executed notebook. The coordinator alone writes
+files. Nothing a submission contains is read outside such a child.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config, PyFileConfigLoader
+
+from . import feedback, nbpieces, testcells, verdict
+from .jail import jail_library
+
+STATUSES = ("ok", "timeout", "crashed", "invalid", "missing")
+REFERENCE_ID = "reference-solution"
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+def repo_root() -> Path:
+    """The course repository (the grader is installed editable from its lib/)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def course_id() -> str:
+    """The course id of nbgrader_config.py ("default_course" without one)."""
+    cfg = _course_config()
+    return cfg.CourseDirectory.course_id if "course_id" in cfg.CourseDirectory else "default_course"
+
+
+def _course_config() -> Config:
+    course_cfg = repo_root() / "nbgrader_config.py"
+    if not course_cfg.exists():
+        return Config()
+    return PyFileConfigLoader(course_cfg.name, path=str(course_cfg.parent)).load_config()
+
+
+def nbgrader_config(ws: Path, settings: dict) -> Config:
+    """The course's nbgrader_config.py, pointed at workspace ws and given the grader's preprocessors."""
+    c = Config()
+    c.merge(_course_config())
+    cd = c.CourseDirectory
+    cd.root = str(ws)
+    cd.source_directory = "source"
+    cd.release_directory = "release"
+    cd.submitted_directory = "submitted"
+    cd.autograded_directory = "autograded"
+    cd.feedback_directory = "feedback"
+    cd.db_url = f"sqlite:///{ws / 'gradebook.db'}"
+    c.OverwriteCells.add_missing_cells = True
+    # the task's deadline enforces the per-submission limit; this only backs it up
+    c.Execute.timeout = int(settings["timeout"]) + 30
+    c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+    c.CappedExecute.timeout = int(settings["timeout"]) + 30
+    c.CappedExecute.sandbox = settings.get("sandbox", {})
+    c.CappedExecute.max_output_chars = int(settings.get("max_output_chars", 20_000))
+    c.CappedExecute.shutdown_kernel = "immediate"  # kill the kernel once its cells have run
+    from nbgrader import preprocessors as pp
+
+    c.Autograde.sanitize_preprocessors = [
+        pp.ClearOutput,
+        pp.DeduplicateIds,
+        pp.OverwriteKernelspec,
+        pp.OverwriteCells,
+        pp.CheckCellMetadata,
+        nbpieces.RewriteTests,
+    ]
+    c.Autograde.autograde_preprocessors = [
+        nbpieces.CappedExecute,
+        nbpieces.Verdict,
+        pp.SaveAutoGrades,
+        pp.AssignLatePenalties,
+        pp.CheckCellMetadata,
+    ]
+    c.Autograde.create_student = True
+    c.NbGrader.logfile = ""
+    return c
+
+
+def _coursedir(c: Config, name: str, student: str | None = None):
+    from nbgrader.coursedir import CourseDirectory
+
+    cd = CourseDirectory(config=c)
+    cd.assignment_id = name
+    if student is not None:
+        cd.student_id = student
+    return cd
+
+
+def _quiet(app, sink: list[str] | None = None) -> None:
+    """Silence app's log; collect its error messages in sink."""
+    app.log.handlers[:] = []
+    app.log.propagate = False
+    app.log.setLevel(logging.ERROR)
+    if sink is not None:
+
+        class Grab(logging.Handler):
+            def emit(self, record):
+                sink.append(record.getMessage())
+
+        app.log.addHandler(Grab(level=logging.ERROR))
+
+
+def _fast_alembic_version() -> None:
+    """nbgrader runs an `alembic` process for the schema head of each new gradebook: ask in-process."""
+    import nbgrader.api
+
+    try:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory(str(Path(nbgrader.api.__file__).with_name("alembic"))).get_current_head()
+    except Exception:
+        return
+    if head:
+        nbgrader.api.get_alembic_version = lambda: head
+
+
+def prepare_template(name: str, ws: Path, settings: dict, jail_dir: Path) -> dict:
+    """Generate the assignment into workspace ws, the jail's library into jail_dir; describe the tests.
+
+    Returns {"tests": {grade_id: points}, "manual_points", "sources": grading sources,
+    "originals": source test cells, "key": a digest of everything the reference run depends on}.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.converters import GenerateAssignment
+
+    _fast_alembic_version()
+    bindir = str(Path(sys.executable).parent)  # nbgrader may run this environment's `alembic`
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    src = repo_root() / "solutions" / name / f"{name}.ipynb"
+    if not src.exists():
+        raise FileNotFoundError(f"no source notebook {src}")
+    (ws / "source" / name).mkdir(parents=True)
+    shutil.copy2(src, ws / "source" / name / src.name)
+    c = nbgrader_config(ws, settings)
+    c.CourseDirectory.assignment_id = name
+    app = GenerateAssignment(coursedir=_coursedir(c, name), config=c)
+    _quiet(app)
+    app.force = True
+    app.start()
+    nb = nbformat.read(src, as_version=4)
+    originals = {testcells.meta(c)["grade_id"]: c.source for c in nb.cells if testcells.is_test_cell(c)}
+    sources = {gid: testcells.grading_source(s) for gid, s in originals.items()}
+    tests: dict[str, float] = {}
+    manual = 0.0
+    with Gradebook(f"sqlite:///{ws / 'gradebook.db'}", course_id()) as gb:
+        for cell in gb.find_notebook(name, name).grade_cells:
+            if cell.cell_type == "code":
+                tests[cell.name] = float(cell.max_score)
+            else:
+                manual += float(cell.max_score)
+    order = list(originals)
+    tests = dict(sorted(tests.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 10**6))
+    release = nbformat.read(ws / "release" / name / f"{name}.ipynb", as_version=4)
+    lib = jail_library(release, repo_root() / "lib" / "losslab", jail_dir / "losslab")
+    key = _digest(
+        [
+            src.read_bytes(),
+            *(p.read_bytes() for p in sorted(lib.rglob("*.py"))),
+            repr(sys.version_info).encode(),
+            Path(__file__).read_bytes(),
+        ]
+    )
+    return {"tests": tests, "manual_points": manual, "sources": sources, "originals": originals, "key": key}
+
+
+def _digest(parts: list[bytes]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(hashlib.sha256(p).digest())
+    return h.hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------- worker side
+
+_W: dict = {}
+
+
+def init_worker(ws_root: str, settings: dict, name: str, info: dict, slots) -> None:
+    """Process-pool initializer: this worker's own copy of the template course and its sandbox slot.
+
+    ws_root holds template/ (the nbgrader course), jail-lib/ (the library the kernel sees as
+    <repo>/lib) and seed/ (files copied into the kernel's tmpfs).
+    """
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    ws = Path(ws_root) / f"worker-{slot}"
+    shutil.copytree(Path(ws_root) / "template", ws)
+    warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings; kernels have their own setting
+    release = nbformat.read(ws / "release" / name / f"{name}.ipynb", as_version=4)
+    known = {
+        testcells.meta(c)["grade_id"]: (c.cell_type, testcells.meta(c))
+        for c in release.cells
+        if testcells.meta(c).get("grade_id")
+    }
+    sandbox = dict(settings.get("sandbox", {}), slot=slot, ipc_dir=str(ws / "ipc"), rw=[str(ws / "ipc")])
+    if sandbox.get("mode"):
+        sandbox["maps"] = [[f"{ws_root}/jail-lib", str(repo_root() / "lib")]]
+        sandbox["copy"] = [[f"{ws_root}/seed/mplconfig", "/tmp/mplconfig"]]
+        sandbox["binds"] = [*sandbox.get("binds", []), f"{ws_root}/seed"]
+    settings = dict(settings, sandbox=sandbox)
+    _W.update(known_ids=known, ws=ws, settings=settings, name=name, info=info)
+    from nbgrader.converters import Autograde
+
+    _W["config"] = nbgrader_config(ws, settings)
+    _W["app"] = Autograde(coursedir=_coursedir(_W["config"], name), config=_W["config"])
+    _W["errors"] = []
+    _quiet(_W["app"], _W["errors"])
+    _W["app"].force = True
+
+
+def run_reference() -> dict:
+    """Run the solution's test cells in the jail (trusted, with expected values); return their records."""
+    return _in_child(_reference_work)
+
+
+def grade_submission(student: str, notebook: str, reference: dict) -> dict:
+    """Grade one notebook (a path read only inside the child) against the reference records."""
+    return _in_child(_grade_work, student, notebook, reference, student=student)
+
+
+def _in_child(work, *args, student: str = REFERENCE_ID) -> dict:
+    """Run work(*args) in a forked child under the deadline and memory cap; return its result."""
+    settings = _W["settings"]
+    start = time.perf_counter()
+    deadline = start + float(settings["timeout"])
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: whatever happens, it exits here
+        os.close(read_fd)
+        code = 0
+        try:
+            os.setpgid(0, 0)
+            pipeline_mb = int(settings["memory"]) + 2048
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (pipeline_mb * 1024 * 1024, hard))
+            payload = json.dumps(work(*args)).encode()
+        except BaseException as exc:  # noqa: BLE001 - the child reports everything
+            payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"[:400]}).encode()
+            code = 1
+        try:
+            with os.fdopen(write_fd, "wb") as f:
+                f.write(payload)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    chunks, timed_out = [], False
+    with os.fdopen(read_fd, "rb") as f:
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([f], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(f.fileno(), 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    if timed_out:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    _, status = os.waitpid(pid, 0)
+    seconds = round(time.perf_counter() - start, 3)
+    base = {"student_id": student, "scores": {}, "public_failures": [], "seconds": seconds}
+    if timed_out:
+        return {
+            **base,
+            "status": "timeout",
+            "reason": f"did not finish within {settings['timeout']:g} s (killed)",
+        }
+    try:
+        result = json.loads(b"".join(chunks))
+    except ValueError:
+        signame = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {status}"
+        return {**base, "status": "crashed", "reason": f"the grading process died ({signame})"}
+    if "error" in result:
+        return {
+            **base,
+            "status": "crashed",
+            "reason": f"the grader failed on this notebook: {result['error']}",
+        }
+    return {**base, **result, "seconds": seconds}
+
+
+def _autograde(student: str, nb, grading: dict, mode: str) -> tuple[object, dict]:
+    """Run nbgrader's autograde on nb as student; return (executed notebook, resources of the Verdict)."""
+    ws, name = _W["ws"], _W["name"]
+    dest = ws / "submitted" / student / name
+    dest.mkdir(parents=True)
+    nbformat.write(nb, dest / f"{name}.ipynb")
+    nbpieces.GRADING.update(grading, mode=mode, verdicts={})
+    os.makedirs(_W["settings"]["sandbox"]["ipc_dir"], exist_ok=True)
+    app = _W["app"]
+    app.coursedir.student_id = student
+    try:
+        app.start()
+    finally:
+        nbpieces.kill_kernels()
+    graded = ws / "autograded" / student / name / f"{name}.ipynb"
+    return nbformat.read(graded, as_version=4), nbpieces.GRADING["verdicts"]
+
+
+def _reference_work() -> dict:
+    src = nbformat.read(_W["ws"] / "source" / _W["name"] / f"{_W['name']}.ipynb", as_version=4)
+    executed, _ = _autograde(
+        REFERENCE_ID, src, {"sources": {}, "reference": {}, "originals": {}}, "reference"
+    )
+    records, problems = {}, []
+    for cell in executed.cells:
+        gid = testcells.meta(cell).get("grade_id")
+        if not testcells.is_test_cell(cell):
+            continue
+        records[gid] = verdict.records_of(cell)
+        if verdict.error_name(cell):
+            err = next(o for o in cell.outputs if o.get("output_type") == "error")
+            problems.append(f"{gid}: the solution raised {err.get('ename')}: {str(err.get('evalue'))[:200]}")
+        elif not records[gid]:
+            problems.append(f"{gid}: the test cell checks nothing (no check_* call ran)")
+    return {"records": records, "problems": problems}
+
+
+def decode_reference(raw: dict) -> tuple[dict, list[str]]:
+    """The reference records decoded for judging, and every check where the solution fails its own test."""
+    decoded, problems = {}, []
+    for gid, records in raw.items():
+        decoded[gid] = []
+        for r in records:
+            kind, label, value = verdict.decode(r)
+            declared = r.get("declared") or {}
+            expected = declared.get("expected")
+            if kind == "close" and isinstance(expected, dict):
+                _, _, exp_value = verdict.decode({**expected, "kind": "close", "label": label})
+                why = verdict.compare("close", value, "close", exp_value, declared)
+                if why:
+                    problems.append(
+                        f"{gid} [{label}]: the solution {why.replace('expected', 'the test expects')}"
+                    )
+            decoded[gid].append(
+                {"kind": kind, "label": label, "value": value, "declared": declared, "line": r.get("line")}
+            )
+    return decoded, problems
+
+
+def read_notebook(path: str):
+    """A submission read as hostile input: no symlink, no FIFO or device, bounded size and depth."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("the file is not UTF-8 text (not a notebook)") from exc
+    try:
+        raw = json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply to be a notebook") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): the file is damaged or not a notebook"
+        ) from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or raw.get("nbformat") != 4:
+        raise ValueError("valid JSON but not a version-4 Jupyter notebook")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb = nbformat.from_dict(raw)
+        try:
+            nbformat.validate(nb)
+        except Exception as exc:  # nbformat's ValidationError and friends
+            raise ValueError(f"not a valid notebook: {str(exc).splitlines()[0][:200]}") from exc
+    return nb
+
+
+def _grade_work(student: str, notebook: str, reference: dict) -> dict:
+    info = _W["info"]
+    try:
+        nb = read_notebook(notebook)
+    except (OSError, ValueError, RecursionError) as exc:
+        return {"status": "invalid", "reason": str(exc)[:300] or type(exc).__name__}
+    nb = preclean(nb, _W["known_ids"])
+    decoded, _ = decode_reference(reference)
+    grading = {"sources": info["sources"], "reference": decoded, "originals": info["originals"]}
+    try:
+        executed, verdicts = _autograde(student, nb, grading, "record")
+    except Exception as exc:  # nbgrader raises after logging the cause
+        text = " ".join([*_W["errors"], f"{type(exc).__name__}: {exc}"])
+        if any(w in text for w in ("DeadKernel", "Kernel died", "UnresponsiveKernel")):
+            return {
+                "status": "crashed",
+                "reason": "the kernel died while running the notebook "
+                "(os._exit, a segfault, exit() or the memory cap)",
+            }
+        last = (_W["errors"] or [f"{type(exc).__name__}: {exc}"])[-1].strip().splitlines() or [""]
+        return {"status": "invalid", "reason": "nbgrader could not grade the notebook: " + last[-1][:300]}
+    scores = {gid: 0.0 for gid in info["tests"]}
+    for gid, result in verdicts.items():
+        if gid in scores and result.passed:
+            scores[gid] = info["tests"][gid]
+    failures = [
+        f"{gid}: {m.splitlines()[0]}"[:240]
+        for gid, r in verdicts.items()
+        for m in r.messages[:1]
+        if not m.split(" ", 1)[0].isdigit()
+    ]
+    points = {gid: (scores[gid], info["tests"][gid]) for gid in info["tests"]}
+    title = f"{_W['name']}: {student}"
+    page = feedback.render(
+        executed, title, sum(scores.values()), sum(info["tests"].values()), points, verdicts
+    )
+    reason = ""
+    if any(o.get("ename") == "MemoryError" for c in executed.cells for o in c.get("outputs", [])):
+        reason = f"MemoryError: hit the {_W['settings']['memory']} MB memory cap"
+    return {
+        "status": "ok",
+        "reason": reason,
+        "scores": scores,
+        "public_failures": failures,
+        "feedback": page,
+        "autograded": nbformat.writes(executed),
+    }
+
+
+def preclean(nb, known: dict):
+    """Give each cell of the assignment the nbgrader metadata it was released with.
+
+    known: grade_id -> (cell type, released nbgrader metadata). A cell whose metadata names no
+    cell of the assignment, is malformed, repeats a grade_id or sits in a cell of another type
+    becomes a plain cell; nbgrader then restores what is missing from the gradebook.
+    """
+    import copy
+
+    seen: set[str] = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(gid, str) or gid not in known or gid in seen or known[gid][0] != cell.cell_type:
+            del cell.metadata["nbgrader"]
+        else:
+            seen.add(gid)
+            cell.metadata["nbgrader"] = copy.deepcopy(known[gid][1])
+    return nb
+
+
+def python_paths() -> list[str]:
+    """What a kernel needs from the file system besides the system directories and the course lib."""
+    paths = {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), str(repo_root() / "data")}
+    paths |= {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)}
+    return sorted(p for p in paths if os.path.exists(p))
