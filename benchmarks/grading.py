@@ -79,8 +79,9 @@ def plain_execution(notebooks: list[Path]) -> float:
         nb = nbformat.read(path, as_version=4)
         t = time.perf_counter()
         # killed once done, as losslab-grade does: a graceful shutdown only adds polling
-        NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3",
-                       shutdown_kernel="immediate").execute()
+        NotebookClient(
+            nb, timeout=120, allow_errors=True, kernel_name="python3", shutdown_kernel="immediate"
+        ).execute()
         if i:
             times.append(time.perf_counter() - t)
     return sum(times) / len(times)
@@ -110,6 +111,7 @@ def main(argv=None) -> int:
                 str(tmp / "out"),
                 "--jobs",
                 str(args.jobs),
+                "--no-cache",  # the solution's reference run is part of the time
             ],
             check=True,
             capture_output=True,
@@ -117,13 +119,13 @@ def main(argv=None) -> int:
         ours = time.perf_counter() - t
         print(
             f"losslab-grade --jobs {args.jobs}:          {ours:7.1f} s  ({args.n / ours:.2f} submissions/s, "
-            "command start to finish, feedback and report included)"
+            "command start to finish, reference run, feedback and report included)"
         )
         print(f"throughput ratio: {seq / ours:.2f}x  (target >= 1.8x on 2 cores)")
 
         import csv
 
-        from losslab.grading import cli  # noqa: F401  (warm import, not timed)
+        from losslab_grader import cli  # noqa: F401  (warm import, not timed)
 
         graded = sorted((tmp / "out" / "autograded").glob(f"*/{A}.ipynb"))[:5]
         own = plain_execution(graded)

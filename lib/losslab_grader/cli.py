@@ -105,7 +105,7 @@ class Progress:
             sys.stderr.flush()
 
 
-class ReferenceError(RuntimeError):
+class SolutionError(RuntimeError):
     """The instructor's solution does not pass its own tests: nothing can be graded against it."""
 
 
@@ -122,6 +122,7 @@ def _settings(timeout: float, memory: int, mode: str | None) -> dict:
             "nproc": 64,
             "scratch_mb": 256,
             "env": {
+                "PYTHONPATH": str(repo_root() / "lib"),  # the jail's filtered library sits there
                 "MPLBACKEND": "Agg",
                 "PYTHONWARNINGS": "ignore",
                 "OPENBLAS_NUM_THREADS": "1",
@@ -143,13 +144,13 @@ def _cached_reference(assignment: str, key: str, run, use_cache: bool = True) ->
     result = run()
     if result.get("status") not in (None, "ok") or result.get("problems"):
         problems = result.get("problems") or [result.get("reason", "the reference run failed")]
-        raise ReferenceError(
+        raise SolutionError(
             f"the solution of {assignment} does not pass its own tests: " + "; ".join(problems)
         )
     raw = result["records"]
     _, problems = decode_reference(raw)
     if problems:
-        raise ReferenceError(f"the solution of {assignment} disagrees with its tests: " + "; ".join(problems))
+        raise SolutionError(f"the solution of {assignment} disagrees with its tests: " + "; ".join(problems))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(raw))
@@ -412,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         "--memory", type=int, default=2048, help="address-space cap per kernel in MB (default 2048)"
     )
     p.add_argument("--json", action="store_true", help="also print the grades as JSON lines")
+    p.add_argument(
+        "--no-cache", action="store_true", help="run the solution's reference run even if it is cached"
+    )
     args = p.parse_args(argv)
     if not args.assignment:
         p.error("name an assignment (make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>)")
@@ -419,7 +423,19 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"no solutions/{args.assignment}/{args.assignment}.ipynb")
     if not args.submissions.is_dir():
         p.error(f"submissions folder {args.submissions} does not exist")
-    outcome = grade(args.assignment, args.submissions, args.out, args.jobs, args.timeout, args.memory)
+    try:
+        outcome = grade(
+            args.assignment,
+            args.submissions,
+            args.out,
+            args.jobs,
+            args.timeout,
+            args.memory,
+            use_cache=not args.no_cache,
+        )
+    except SolutionError as exc:
+        print(f"losslab-grade: {exc}", file=sys.stderr)
+        return 2
     for w in outcome.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.json:

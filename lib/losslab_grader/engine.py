@@ -317,7 +317,7 @@ def _autograde(student: str, nb, grading: dict, mode: str) -> tuple[object, dict
     dest = ws / "submitted" / student / name
     dest.mkdir(parents=True)
     nbformat.write(nb, dest / f"{name}.ipynb")
-    nbpieces.GRADING.update(grading, mode=mode, verdicts={})
+    nbpieces.GRADING.update(grading, mode=mode, verdicts={}, errors={})
     os.makedirs(_W["settings"]["sandbox"]["ipc_dir"], exist_ok=True)
     app = _W["app"]
     app.coursedir.student_id = student
@@ -442,7 +442,8 @@ def _grade_work(student: str, notebook: str, reference: dict) -> dict:
         executed, title, sum(scores.values()), sum(info["tests"].values()), points, verdicts
     )
     reason = ""
-    if any(o.get("ename") == "MemoryError" for c in executed.cells for o in c.get("outputs", [])):
+    raised = [o.get("ename") for c in executed.cells for o in c.get("outputs", [])]
+    if "MemoryError" in [*raised, *nbpieces.GRADING["errors"].values()]:
         reason = f"MemoryError: hit the {_W['settings']['memory']} MB memory cap"
     return {
         "status": "ok",
