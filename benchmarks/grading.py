@@ -27,25 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 A = "01_score_function"
 # the submission builders the grading tests use, loaded by path (tests/ is not a package)
 FIXTURES = runpy.run_path(str(ROOT / "tests" / "grading_fixtures.py"))
-
-
-def make_class(d: Path, n: int) -> list[str]:
-    WRONG, correct_sources, make_submission = (
-        FIXTURES[k] for k in ("WRONG", "correct_sources", "make_submission")
-    )
-    good = correct_sources(A)
-    variants = [
-        good,
-        {**good, "append_bias": WRONG["append_bias"]},
-        {**good, "predict_labels": WRONG["predict_labels"]},
-        good,
-    ]
-    ids = []
-    for i in range(n):
-        sid = f"s{i:03d}"
-        make_submission(d / sid / A / f"{A}.ipynb", variants[i % len(variants)])
-        ids.append(sid)
-    return ids
+make_class = FIXTURES["make_class"]
 
 
 def nbgrader_sequential(subs: Path, work: Path) -> float:

@@ -86,6 +86,23 @@ def make_submission(
     return path
 
 
+def make_class(d: Path, n: int, name: str = ASSIGNMENT) -> list[str]:
+    """n submissions in nbgrader layout, s000..: correct, or with one of two wrong stubs."""
+    good = correct_sources(name)
+    variants = [
+        good,
+        {**good, "append_bias": WRONG["append_bias"]},
+        {**good, "predict_labels": WRONG["predict_labels"]},
+        good,
+    ]
+    ids = []
+    for i in range(n):
+        sid = f"s{i:03d}"
+        make_submission(d / sid / name / f"{name}.ipynb", variants[i % len(variants)], name=name)
+        ids.append(sid)
+    return ids
+
+
 def read_grades(csv_path: Path) -> dict[str, dict[str, str]]:
     import csv
 
