@@ -8,8 +8,10 @@ chosen cells filled in, edited or deleted.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import re
 from pathlib import Path
 
@@ -317,3 +319,81 @@ for _q in glob.glob("{targets[0]}/{ASSIGNMENT}/*.ipynb"):
             except Exception:
                 pass
 '''
+
+
+@contextlib.contextmanager
+def loopback_cluster(base: Path, workers: int = 2):
+    """A real Dask cluster on 127.0.0.1: `dask scheduler` and `dask worker` processes (1 thread each,
+    no nanny), each worker in its own directory like a separate host. Yields
+    {"address", "workers": [Popen]}; kills them all on exit."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen:
+        dask = str(Path(sys.executable).with_name("dask"))
+        with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(
+                [dask, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    procs = []
+    try:
+        file = base / "scheduler.json"
+        procs.append(
+            start(
+                [
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(file),
+                ],
+                base,
+                base / "scheduler.log",
+            )
+        )
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # the file is written whole before the scheduler listens
+        address = json.loads(file.read_text())["address"]
+        started = []
+        for i in range(workers):
+            home = base / f"worker{i}"
+            home.mkdir()
+            started.append(
+                start(
+                    [
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        f"w{i}",
+                        "--local-directory",
+                        str(home),
+                    ],
+                    home,
+                    base / f"w{i}.log",
+                )
+            )
+        procs += started
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield {"address": address, "workers": started}
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()

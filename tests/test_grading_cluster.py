@@ -6,91 +6,24 @@ submissions that were retried."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from grading_fixtures import ASSIGNMENT, ROOT, make_class
+from grading_fixtures import ASSIGNMENT, ROOT, loopback_cluster, make_class
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
 EXAMPLES = ROOT / "grading" / "examples" / ASSIGNMENT
 
 
-def _start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen:
-    dask = str(Path(sys.executable).with_name("dask"))
-    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [dask, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    base = tmp_path_factory.mktemp("cluster")
-    procs = []
-    try:
-        file = base / "scheduler.json"
-        procs.append(
-            _start(
-                [
-                    "scheduler",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--no-dashboard",
-                    "--scheduler-file",
-                    str(file),
-                ],
-                base,
-                base / "scheduler.log",
-            )
-        )
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(0.5)  # the file is written whole before the scheduler listens
-        address = json.loads(file.read_text())["address"]
-        workers = []
-        for i in range(2):
-            home = base / f"worker{i}"  # each in its own directory, like a separate host
-            home.mkdir()
-            workers.append(
-                _start(
-                    [
-                        "worker",
-                        address,
-                        "--nthreads",
-                        "1",
-                        "--no-nanny",
-                        "--no-dashboard",
-                        "--name",
-                        f"w{i}",
-                        "--local-directory",
-                        str(home),
-                    ],
-                    home,
-                    base / f"w{i}.log",
-                )
-            )
-        procs += workers
-        with distributed.Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=120)
-        yield {"address": address, "workers": workers, "base": base}
-    finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            p.wait()
+    with loopback_cluster(tmp_path_factory.mktemp("cluster")) as c:
+        yield c
 
 
 def _grades(path: Path) -> str:
