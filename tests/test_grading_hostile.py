@@ -57,6 +57,15 @@ def _digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
+def _describe(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:200].decode(errors="replace")
+        state = [ln for ln in Path(f"/proc/{pid}/status").read_text().splitlines() if ln.startswith("State")]
+        return f"{cmd} {state}"
+    except OSError:
+        return "gone"
+
+
 def _processes_with(token: str) -> list[int]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
