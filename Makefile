@@ -47,9 +47,11 @@ OUT ?=
 JOBS ?=
 TIMEOUT ?=
 MEMORY ?=
-grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n] [TIMEOUT=s] [MEMORY=MB]
+SCHEDULER ?=
+grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n] [TIMEOUT=s] [MEMORY=MB] [SCHEDULER=tcp://host:8786]
 	$(BIN)/losslab-grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY))
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) \
+		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
 
 grade-demo: $(STAMP)  ## grade the example class in grading/examples/
 	$(BIN)/python scripts/grade_demo.py
