@@ -191,7 +191,8 @@ def _parents(paths: list[str]) -> list[str]:
         parts = Path(path).parts
         for i in range(2, len(parts)):
             found.add(str(Path(*parts[:i])))
-    return sorted(found - set(SYSTEM_DIRS), key=lambda p: (p.count("/"), p))
+    made = {"/tmp", "/dev", "/dev/shm", "/proc"}  # bwrap's own, with their own modes: leave them
+    return sorted(found - set(SYSTEM_DIRS) - made, key=lambda p: (p.count("/"), p))
 
 
 def environment(extra: dict) -> dict[str, str]:
