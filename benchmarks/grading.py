@@ -92,10 +92,8 @@ def distributed_path(subs: Path, tmp: Path, n: int, local: float, per_sub: float
         wall = _run(subs, tmp / "out-dask", "--scheduler", address)
     overhead = (wall - local) * 2 / n
     print(f"Dask, 2 workers x 1 thread:      {wall:7.1f} s  (local --jobs 2: {local:.1f} s)")
-    print(
-        f"overhead per submission of going through the scheduler: {overhead:+.2f} s "
-        f"(negative: within noise); fixed cost of a run (start-up, reference, 1 student): {fixed:.1f} s"
-    )
+    print(f"overhead per submission of going through the scheduler: {overhead:+.2f} s (wall difference x 2 / N)")
+    print(f"fixed cost of a cluster run (start-up, reference run, 1 student): {fixed:.1f} s")
     cost = per_sub + max(overhead, 0.0)
     print(
         f"extrapolation: wall = fixed + N x {cost:.2f} s / workers (per-submission cost and overhead "
