@@ -92,7 +92,7 @@ def distributed_path(subs: Path, tmp: Path, n: int, local: float, per_sub: float
         wall = _run(subs, tmp / "out-dask", "--scheduler", address)
     overhead = (wall - local) * 2 / n
     print(f"Dask, 2 workers x 1 thread:      {wall:7.1f} s  (local --jobs 2: {local:.1f} s)")
-    print(f"overhead per submission of going through the scheduler: {overhead:+.2f} s (wall difference x 2 / N)")
+    print(f"scheduler overhead per submission: {overhead:+.2f} s (wall difference x 2 workers / N)")
     print(f"fixed cost of a cluster run (start-up, reference run, 1 student): {fixed:.1f} s")
     cost = per_sub + max(overhead, 0.0)
     print(
