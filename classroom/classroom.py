@@ -161,9 +161,10 @@ def ensure_user(uid_name: str, home: Path) -> None:
         )  # fmt: skip
         pw = pwd.getpwnam(uid_name)
     if pw.pw_gecos.split(",")[0] == MARK and Path(pw.pw_dir) != home:
+        old = Path(pw.pw_dir).parent.parent
         raise ClassroomError(
-            f"the Unix account {uid_name!r} is left over from a classroom in {Path(pw.pw_dir).parent.parent}: "
-            f"`classroom.py down --state {Path(pw.pw_dir).parent.parent}` (or `userdel -r {uid_name}`) first"
+            f"the Unix account {uid_name!r} is left over from a classroom in {old}: "
+            f"`classroom.py down --state {old}` (or `userdel -r {uid_name}`) first"
         )
     if pw.pw_gecos.split(",")[0] != MARK:
         raise ClassroomError(
