@@ -141,6 +141,12 @@ def run(cmd: list[str], user: str | None = None, cwd: Path | None = None, check:
     return subprocess.run(cmd, cwd=cwd, check=check, text=True, capture_output=True, env=env, **kw)
 
 
+def classroom_env(info: dict) -> dict:
+    """What the instructor's nbgrader needs besides the course's config: where the exchange and the
+    course are (classroom/jupyter/instructor/nbgrader_config.py reads these)."""
+    return {"LOSSLAB_EXCHANGE": info["exchange"], "LOSSLAB_COURSE": info["course"]}
+
+
 def _checked(proc: subprocess.CompletedProcess, what: str) -> subprocess.CompletedProcess:
     if proc.returncode != 0:
         raise ClassroomError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -352,7 +358,7 @@ def grade(state: Path, assignment: str, per_day: float | None, jobs: int | None)
     instructor, course = info["instructor"], Path(info["course"])
     pw = pwd.getpwnam(instructor)
     nbg = str(HUB_BIN / "nbgrader")
-    env = {"LOSSLAB_EXCHANGE": info["exchange"]}
+    env = classroom_env(info)
     _checked(
         run([nbg, "collect", "--update", assignment], user=instructor, cwd=course, env=env),
         "nbgrader collect",
@@ -423,7 +429,7 @@ def as_instructor(state: Path, cmd: list[str]) -> int:
     """cmd as the instructor, in the course, with the classroom's exchange (nbgrader release_assignment …)."""
     info = load_state(state)
     proc = run(cmd, user=info["instructor"], cwd=Path(info["course"]), check=False,
-               env={"LOSSLAB_EXCHANGE": info["exchange"]})  # fmt: skip
+               env=classroom_env(info))  # fmt: skip
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)
     return proc.returncode

@@ -78,6 +78,7 @@ def pre_spawn_hook(spawner):
     )
     if role == "instructor":
         spawner.notebook_dir = INFO["course"]
+        spawner.environment["LOSSLAB_COURSE"] = INFO["course"]
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
