@@ -184,3 +184,18 @@ def test_late_penalty_rule():
     assert classroom.late_penalty(86401, 10, 0.1) == pytest.approx(2)
     assert classroom.late_penalty(86400 * 30, 10, 0.1) == 10  # never below zero
     assert classroom.late_penalty(5, 10, None) == 0  # no penalty configured: only flagged
+
+
+def test_kubernetes_files_parse_and_build_from_the_lock():
+    """Not a deployment (nothing here runs Kubernetes): the files parse and the image uses the lock."""
+    import yaml
+
+    k8s = ROOT / "classroom" / "k8s"
+    values = yaml.safe_load((k8s / "values.yaml").read_text())
+    mounts = values["singleuser"]["storage"]["extraVolumeMounts"]
+    assert mounts[0]["mountPath"] == "/srv/nbgrader/exchange"
+    assert yaml.safe_load((k8s / "values-ngshare.yaml").read_text())["hub"]["extraConfig"]["ngshare.py"]
+    assert yaml.safe_load((k8s / "exchange-pvc.yaml").read_text())["spec"]["accessModes"] == ["ReadWriteMany"]
+    docker = (k8s / "Dockerfile").read_text()
+    assert "pip install -r /opt/losslab/requirements.lock" in docker
+    assert "classroom/requirements.txt" in docker
