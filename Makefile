@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 .PHONY: help lab test lint site release student-bundle grade grade-demo bench lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +65,6 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 
 clean:  ## remove the environment and everything generated
 	rm -rf $(VENV) _site dist .pytest_cache
+
+# The classroom: JupyterHub on one server with nbgrader's exchange (classroom/README.md).
+include classroom/classroom.mk
