@@ -53,7 +53,8 @@ $(VENV)/.classroom-browser: classroom/requirements-browser.txt
 	$(BIN)/python -m pip install --quiet -c requirements.lock -r classroom/requirements-browser.txt
 	touch $@
 
-classroom: classroom-install  ## a JupyterHub on 127.0.0.1:8000 for classroom/roster.csv (as root)
+# $(STAMP) (the course's venv, for losslab-grade) when the main Makefile includes this file.
+classroom: classroom-install $(STAMP)  ## a JupyterHub on 127.0.0.1:8000 for classroom/roster.csv (as root)
 	$(CLASSROOM) setup --state $(CLASSROOM_STATE) --roster $(CLASSROOM_ROSTER) --port $(CLASSROOM_PORT)
 	$(CLASSROOM) hub --state $(CLASSROOM_STATE)
 
@@ -63,5 +64,5 @@ classroom-down:  ## stop the classroom hub and remove its accounts and state
 classroom-nbgrader:  ## make classroom-nbgrader ARGS="release_assignment 01_score_function": nbgrader as the instructor
 	$(CLASSROOM) instructor --state $(CLASSROOM_STATE) -- nbgrader $(ARGS)
 
-classroom-grade:  ## make classroom-grade ASSIGNMENT=01_score_function [LATE_PENALTY=0.1]: collect, grade, release feedback
+classroom-grade: $(STAMP)  ## make classroom-grade ASSIGNMENT=01_score_function [LATE_PENALTY=0.1]: collect, grade, release feedback
 	$(CLASSROOM) grade "$(ASSIGNMENT)" --state $(CLASSROOM_STATE) $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +27,25 @@ import requests
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CLASSROOM = [sys.executable, str(HERE / "classroom.py")]
+
+
+def unusable_here() -> str:
+    """Why a classroom cannot run on this machine ('' when it can): the reason a test skips with."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return (
+            "the classroom creates one Unix account per student and runs JupyterHub's LocalProcessSpawner: "
+            "run as root (as CI does)"
+        )
+    for tool in ("useradd", "userdel", "runuser", "npm"):
+        if shutil.which(tool) is None:
+            return f"the classroom needs `{tool}` on PATH"
+    if not Path("/usr/bin/python3").exists():
+        return "the classroom's venv is built with /usr/bin/python3 (apt-get install python3-venv)"
+    for path in (REPO, Path(tempfile.gettempdir())):
+        for p in [path, *path.parents]:
+            if not p.stat().st_mode & 0o001:
+                return f"{p} is not searchable by other users, and every student's server must reach {path}"
+    return ""
 
 
 def install(browser: bool = False) -> None:

@@ -16,8 +16,6 @@ import csv
 import datetime as dt
 import importlib.util
 import json
-import os
-import sys
 from pathlib import Path
 
 import nbformat
@@ -25,11 +23,6 @@ import pytest
 from grading_fixtures import ASSIGNMENT, ROOT, correct_sources, make_submission
 
 pytestmark = pytest.mark.slow
-
-NEEDS_ROOT = (
-    "the classroom creates one Unix account per student and runs JupyterHub's LocalProcessSpawner: "
-    "run as root (as CI does)"
-)
 
 
 def _load(name: str):
@@ -52,8 +45,8 @@ COURSE = {"course_id": "losslab", "assignment_id": ASSIGNMENT}
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        pytest.skip(NEEDS_ROOT)
+    if reason := harness.unusable_here():
+        pytest.skip(reason)
     try:
         harness.install()
     except RuntimeError as exc:
