@@ -27,7 +27,7 @@ lab: $(STAMP)  ## open JupyterLab on the course
 	env -u MPLBACKEND $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
-	$(BIN)/ruff check lib tests benchmarks scripts data notebooks solutions
+	$(BIN)/ruff check lib tests benchmarks scripts data notebooks solutions classroom
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
