@@ -412,6 +412,14 @@ def grade(state: Path, assignment: str, per_day: float | None, jobs: int | None)
                     r"(<body[^>]*>)", lambda m, row=row: m.group(1) + late_banner(row), text, count=1
                 )
             (dest / page.name).write_text(text, encoding="utf-8")
+    # Roster students with no submission still get a row (0 points), so the LMS import is complete.
+    max_any = rows[0]["max_score"] if rows else ""
+    for sid in sorted(set(info["students"]) - {r["student_id"] for r in rows}):
+        row = dict.fromkeys(("submitted_at", "due"), "")
+        row.update(student_id=sid, score="0", max_score=max_any, status="not submitted")
+        row.update(seconds_late="0", late_penalty="0", final_score="0")
+        rows.append(row)
+    feedback_root.mkdir(parents=True, exist_ok=True)
     for dirpath, dirnames, filenames in os.walk(feedback_root):
         for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
             os.lchown(name, pw.pw_uid, pw.pw_gid)

@@ -36,9 +36,9 @@ harness = _load("harness")
 classroom = _load("classroom")
 
 INSTRUCTOR = "llprof"
-ON_TIME, LATE = "llstu1", "llstu2"
+ON_TIME, LATE, ABSENT = "llstu1", "llstu2", "llstu3"  # ABSENT never logs in
 STUDENTS = (ON_TIME, LATE)
-ROSTER = {INSTRUCTOR: "instructor", ON_TIME: "student", LATE: "student"}
+ROSTER = {INSTRUCTOR: "instructor", ON_TIME: "student", LATE: "student", ABSENT: "student"}
 NB = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
 COURSE = {"course_id": "losslab", "assignment_id": ASSIGNMENT}
 
@@ -120,7 +120,8 @@ def test_the_whole_loop(room, tmp_path):
 
     res = classroom.grade(room.state, ASSIGNMENT, per_day=0.5, jobs=2)
     rows = {r["student_id"]: r for r in res["rows"]}
-    assert set(rows) == set(STUDENTS)
+    assert set(rows) == {*STUDENTS, ABSENT}
+    assert rows[ABSENT]["status"] == "not submitted" and rows[ABSENT]["final_score"] == "0"
     full = rows[LATE]["max_score"]
     assert float(full) > 0 and rows[LATE]["score"] == full, rows
     assert 0 < float(rows[ON_TIME]["score"]) < float(full), rows
@@ -133,7 +134,7 @@ def test_the_whole_loop(room, tmp_path):
 
     out = Path(res["out"])
     with open(out / "grades.csv", newline="") as f:
-        assert {r["student_id"] for r in csv.DictReader(f)} == set(rows)
+        assert {r["student_id"] for r in csv.DictReader(f)} == set(STUDENTS)
     with open(res["lms"], newline="") as f:
         lms = list(csv.reader(f))
     assert lms[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
