@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+include venv.mk
 # Scripts and tests draw off screen; `make lab` unsets this so kernels draw inline.
 export MPLBACKEND := Agg
 
@@ -15,9 +16,7 @@ help:  ## list the targets
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(INSTALL_LOCK)
 	touch $@
 
 # Jupyter refuses to run as root unless told; containers and CI often are root.
@@ -60,7 +59,7 @@ bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
 	$(BIN)/python benchmarks/grading.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra course --extra dev --universal \
+	uv pip compile pyproject.toml --extra course --extra site --extra dev --universal \
 		--python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated
