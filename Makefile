@@ -31,7 +31,7 @@ lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
 
-site: $(STAMP)  ## execute the lectures and render them as a static HTML course in _site/
+site: $(STAMP)  ## execute the lectures and render them with Sphinx (MyST-NB) as an offline course site in _site/
 	$(BIN)/python scripts/build_site.py
 
 release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
