@@ -110,21 +110,25 @@ def student_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes
     return files
 
 
-def build(out: Path = DEFAULT_OUT, repo: Path = REPO, ref: str = "HEAD",
-          allow_dirty: bool = False) -> list[str]:
-    """Write the zip from commit ``ref``; returns the archive names (under losslab/).
-
-    Refuses (SystemExit) when the working tree has uncommitted changes, unless ``allow_dirty``.
-    """
+def check_clean(repo: Path = REPO, ref: str = "HEAD", allow_dirty: bool = False) -> None:
+    """Refuse (SystemExit) when the working tree has uncommitted changes; warn instead if ``allow_dirty``."""
     dirty = uncommitted(repo)
-    if dirty:
-        shown = "\n  ".join(dirty[:15]) + ("\n  ..." if len(dirty) > 15 else "")
-        message = (f"the working tree has uncommitted changes or untracked files:\n  {shown}\n"
-                   f"The bundle is built from the commit ({ref}), so none of these would be in it.")
-        if not allow_dirty:
-            raise SystemExit(f"{message}\nCommit (or remove) them first, or pass --allow-dirty "
-                             "to build from the commit anyway.")
-        print(f"WARNING: {message}\nBuilding from {ref} anyway (--allow-dirty).", file=sys.stderr)
+    if not dirty:
+        return
+    shown = "\n  ".join(dirty[:15]) + ("\n  ..." if len(dirty) > 15 else "")
+    message = (f"the working tree has uncommitted changes or untracked files:\n  {shown}\n"
+               f"The bundle is built from the commit ({ref}), so none of these would be in it.")
+    if not allow_dirty:
+        raise SystemExit(f"{message}\nCommit (or remove) them first, or pass --allow-dirty "
+                         "to build from the commit anyway.")
+    print(f"WARNING: {message}\nBuilding from {ref} anyway (--allow-dirty).", file=sys.stderr)
+
+
+def build(out: Path = DEFAULT_OUT, repo: Path = REPO, ref: str = "HEAD") -> list[str]:
+    """Write the zip from commit ``ref`` of ``repo``; returns the archive names (under losslab/).
+
+    Only the commit is read, whatever the working tree holds; main() refuses a dirty tree first.
+    """
     files = student_files(ref, repo)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -151,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="build even with uncommitted changes (they are left out, with a warning)")
     args = parser.parse_args(argv)
     commit = _git("rev-parse", "--short", f"{args.ref}^{{commit}}").decode().strip()
-    names = build(args.out, ref=args.ref, allow_dirty=args.allow_dirty)
+    check_clean(ref=args.ref, allow_dirty=args.allow_dirty)
+    names = build(args.out, ref=args.ref)
     assignments = sorted({n.split("/")[2] for n in names if n.startswith(f"{TOP}/assignments/")})
     print(f"wrote {args.out} from commit {commit} "
           f"({len(names)} files; assignments: {', '.join(assignments)})")

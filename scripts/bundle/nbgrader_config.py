@@ -12,3 +12,6 @@ c.CourseDirectory.release_directory = "assignments"
 # As when your notebook is graded: each cell gets 60 s, so a runaway loop stops.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# Encrypt the kernel's local connection when it can, as make site does: otherwise
+# ipykernel warns on every run that it talks plain TCP.
+c.KernelManager.transport_encryption = "auto"
