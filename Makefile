@@ -37,8 +37,9 @@ site: $(STAMP)  ## execute the lectures and render them with Sphinx (MyST-NB) as
 release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
 	$(BIN)/python scripts/release.py
 
-student-bundle: $(STAMP)  ## dist/losslab-student.zip: the course without solutions/
-	$(BIN)/python scripts/student_bundle.py
+ALLOW_DIRTY ?=
+student-bundle: $(STAMP)  ## dist/losslab-student.zip from the last commit (refuses uncommitted changes; ALLOW_DIRTY=1)
+	$(BIN)/python scripts/student_bundle.py $(if $(ALLOW_DIRTY),--allow-dirty)
 
 ASSIGNMENT ?=
 SUBMISSIONS ?=
@@ -57,9 +58,12 @@ bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
 	$(BIN)/python benchmarks/losses.py
 	$(BIN)/python benchmarks/notebooks.py
 	$(BIN)/python benchmarks/grading.py
+	$(PYTHON) benchmarks/lab_startup.py
 
-lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra course --extra site --extra dev --universal \
+# uv from PATH, else the one `make` installed into .venv
+UV_CMD = $(if $(shell command -v uv),uv,$(BIN)/uv)
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv: on PATH or in .venv)
+	$(UV_CMD) pip compile pyproject.toml --extra course --extra site --extra dev --universal \
 		--python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated
