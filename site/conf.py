@@ -30,6 +30,7 @@ myst_update_mathjax = False
 
 exclude_patterns = ["_build", "_extra", "_static", "**.ipynb_checkpoints"]
 html_static_path = ["_static"]
+html_css_files = ["losslab.css"]
 html_extra_path = ["_extra"]  # copied as is: notebooks/*.ipynb and assignments/*/*.ipynb
 
 # MathJax 2.7 as files under _static/mathjax (from jupyter-server-mathjax), in
