@@ -43,7 +43,8 @@ def _chromium() -> Path:
         pytest.skip(f"no chromium at {CHROMIUM}, and not root with apt-get to install it "
                     "(install Debian's `chromium` package to run the browser tests)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+    for cmd in (["apt-get", "update", "-qq"], install):
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
     assert CHROMIUM.is_file(), f"apt-get installed chromium, but not at {CHROMIUM}"
