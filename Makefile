@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+include venv.mk
 # Scripts and tests draw off screen; `make lab` unsets this so kernels draw inline.
 export MPLBACKEND := Agg
 
@@ -14,10 +15,7 @@ help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(INSTALL_LOCK)
 	touch $@
 
 # Jupyter refuses to run as root unless told; containers and CI often are root.
@@ -32,14 +30,15 @@ lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
 
-site: $(STAMP)  ## execute the lectures and render them as a static HTML course in _site/
+site: $(STAMP)  ## execute the lectures and render them with Sphinx (MyST-NB) as an offline course site in _site/
 	$(BIN)/python scripts/build_site.py
 
 release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
 	$(BIN)/python scripts/release.py
 
-student-bundle: $(STAMP)  ## dist/losslab-student.zip: the course without solutions/
-	$(BIN)/python scripts/student_bundle.py
+ALLOW_DIRTY ?=
+student-bundle: $(STAMP)  ## dist/losslab-student.zip from the last commit (refuses uncommitted changes; ALLOW_DIRTY=1)
+	$(BIN)/python scripts/student_bundle.py $(if $(ALLOW_DIRTY),--allow-dirty)
 
 ASSIGNMENT ?=
 SUBMISSIONS ?=
@@ -60,9 +59,12 @@ bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
 	$(BIN)/python benchmarks/losses.py
 	$(BIN)/python benchmarks/notebooks.py
 	$(BIN)/python benchmarks/grading.py
+	$(PYTHON) benchmarks/lab_startup.py
 
-lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
-	uv pip compile pyproject.toml --extra course --extra dev --universal \
+# uv from PATH, else the one `make` installed into .venv
+UV_CMD = $(if $(shell command -v uv),uv,$(BIN)/uv)
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv: on PATH or in .venv)
+	$(UV_CMD) pip compile pyproject.toml --extra course --extra site --extra dev --universal \
 		--python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated

@@ -1,15 +1,17 @@
-"""Execute the lecture notebooks and render them as a static HTML course.
+"""Execute the lecture notebooks and render them as a static course site with Sphinx.
 
     .venv/bin/python scripts/build_site.py [--out _site] [--notebooks 'notebooks/[0-9][0-9]_*.ipynb']
 
 Each notebook runs in a fresh kernel with its own directory (notebooks/) as
 the working directory and LOSSLAB_STATIC=1, so interactive widgets draw one
-static figure instead of sliders. The pages are nbconvert's 'lab' template
-with every figure embedded as a base64 PNG: a page needs no network to read
-(MathJax, loaded from its CDN, only typesets the formulas; without it the
-LaTeX source shows). Each page links to the previous and next lecture and
-to the index, and links between lectures (``02_svm_loss.ipynb``) point to
-their pages (``02_svm_loss.html``).
+static figure instead of sliders; two run at once. The executed notebooks are
+then rendered by Sphinx with MyST-NB and the book theme (configuration in
+site/conf.py): a sidebar of the course, Sphinx's search, the executed
+figures, and formulas typeset by a MathJax served from the site itself, so
+``_site/`` works offline and served on its own. Every lecture page links to
+its notebook (``notebooks/NN_name.ipynb``) and its assignment
+(``assignments/NN_name/NN_name.ipynb``), both copied into the site; links
+between lectures point to their pages.
 
 The execution helpers here are shared with tests/notebook_runner.py and
 benchmarks/notebooks.py, so all three run the notebooks the same way.
@@ -19,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import glob
-import html
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -33,6 +37,8 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+ASSIGNMENTS = ROOT / "assignments"
+SITE_CONFIG = ROOT / "site"  # conf.py and anything else Sphinx reads as is
 DEFAULT_PATTERN = "notebooks/[0-9][0-9]_*.ipynb"
 FALLBACK_TITLE = "losslab: a course on loss functions"
 CELL_TIMEOUT = 120  # seconds per cell
@@ -117,64 +123,41 @@ def execute_all(paths: list[Path], workers: int = 2) -> dict[Path, tuple[nbforma
 # --- rendering ---------------------------------------------------------------
 
 def title_and_summary(nb: nbformat.NotebookNode, fallback: str) -> tuple[str, str]:
-    """The first markdown heading and the first paragraph after it, as plain text."""
+    """The first markdown heading and the first paragraph of prose after it, as markdown.
+
+    Links are reduced to their words, math stays math. A paragraph that ends by
+    introducing a list (a colon) loses that last sentence; if nothing is left,
+    the next paragraph is used.
+    """
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        title, summary = fallback, ""
+        title = fallback
         for block in re.split(r"\n\s*\n", cell.source.strip()):
             block = block.strip()
             if block.startswith("#") and title == fallback:
                 title = block.lstrip("#").strip().splitlines()[0]
-            elif block and not block.startswith(("#", "|", "```", "<", "!", "-", "*", "1.")):
-                summary = _plain(block)
-                break
-        return title, summary
+                continue
+            if not block or block.startswith(("#", "|", "```", "<", "!", "-", "*", "1.", "$$")):
+                continue
+            summary = _complete_sentences(_unlink(block))
+            if summary:
+                return title, summary
+        return title, ""
     return fallback, ""
 
 
-def _plain(markdown: str) -> str:
-    """Markdown prose reduced to text: links to their words, emphasis and code marks dropped."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"[*_`]{1,2}([^*_`]+)[*_`]{1,2}", r"\1", text)
-    text = re.sub(r"\$([^$]+)\$", r"\1", text)  # inline math, shown as its source
-    return " ".join(text.split())
+def _unlink(markdown: str) -> str:
+    """Markdown prose on one line, links reduced to their words."""
+    return " ".join(re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown).split())
 
 
-_REQUIRE_JS = re.compile(r'<script src="[^"]*require(?:\.min)?\.js"></script>\s*')
-_LECTURE_LINK = re.compile(r'href="(?:\./)?([0-9][0-9]_[A-Za-z0-9_\-]+)\.ipynb(#[^"]*)?"')
-
-PAGE_CSS = """
-.losslab-nav { font-family: system-ui, sans-serif; display: flex; gap: 1.5em; justify-content: center;
-  padding: 0.6em; margin: 0 auto; max-width: 1100px; border-bottom: 1px solid #ddd; }
-.losslab-nav.bottom { border-bottom: none; border-top: 1px solid #ddd; margin-top: 2em; }
-.losslab-nav a { text-decoration: none; }
-"""
-
-INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 860px; margin: 2em auto; padding: 0 1em;
-  line-height: 1.5; color: #222; }}
-li {{ margin-bottom: 1em; }}
-li a {{ font-weight: 600; font-size: 1.1em; }}
-p.summary {{ margin: 0.2em 0 0 0; color: #444; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<p>{intro}</p>
-<p>The lectures, executed: every figure on a page was drawn by the code on that page.</p>
-<ol>
-{entries}
-</ol>
-</body>
-</html>
-"""
+def _complete_sentences(text: str) -> str:
+    """``text`` without a trailing sentence that ends in a colon (it announces something not shown)."""
+    if not text.endswith(":"):
+        return text
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    return " ".join(sentences[:-1]).strip()
 
 
 def course_title_and_summary() -> tuple[str, str]:
@@ -186,55 +169,120 @@ def course_title_and_summary() -> tuple[str, str]:
         nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
 
 
-def _nav(pages: list[tuple[str, str]], i: int, where: str) -> str:
-    links = []
-    if i > 0:
-        links.append(f'<a href="{pages[i - 1][0]}">&larr; {html.escape(pages[i - 1][1])}</a>')
-    links.append('<a href="index.html">index</a>')
-    if i + 1 < len(pages):
-        links.append(f'<a href="{pages[i + 1][0]}">{html.escape(pages[i + 1][1])} &rarr;</a>')
-    return f'<nav class="losslab-nav {where}">' + " ".join(links) + "</nav>"
+_LECTURE_LINK = re.compile(r"\]\((?:\./)?([0-9][0-9]_[A-Za-z0-9_\-]+)\.ipynb(#[^)\s]*)?\)")
+_ASSIGNMENT_LINK = re.compile(r"\]\(\.\./assignments/([^)\s]+\.ipynb)\)")
 
 
-def render(executed: dict[Path, nbformat.NotebookNode], out: Path) -> list[Path]:
-    """Write one page per executed notebook and index.html into ``out``; return the files written."""
-    from nbconvert import HTMLExporter
+def assignment_for(stem: str) -> Path | None:
+    """The released assignment notebook of the lecture ``stem``, if there is one."""
+    path = ASSIGNMENTS / stem / f"{stem}.ipynb"
+    return path if path.is_file() else None
 
-    out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
-    paths = sorted(executed)
-    meta = [title_and_summary(executed[p], p.stem) for p in paths]
-    pages = [(p.stem + ".html", title) for p, (title, _) in zip(paths, meta, strict=True)]
-    known = {p.stem for p in paths}
-    written = []
-    for i, path in enumerate(paths):
-        body, _ = exporter.from_notebook_node(executed[path], resources={"metadata": {"name": meta[i][0]}})
 
-        def relink(match: re.Match) -> str:
-            stem, anchor = match.group(1), match.group(2) or ""
-            return f'href="{stem}.html{anchor}"' if stem in known else match.group(0)
+def _relink(source: str, known: set[str]) -> str:
+    """Links in a lecture's markdown, rewritten to where their targets are on the site."""
+    def lecture(match: re.Match) -> str:
+        stem, anchor = match.group(1), match.group(2) or ""
+        return f"]({stem}.html{anchor})" if stem in known else match.group(0)
 
-        body = _LECTURE_LINK.sub(relink, body)
-        body = body.replace('href="../README.md"', 'href="index.html"')
-        if "application/vnd.jupyter.widget" not in body:  # require.js only serves widget output
-            body = _REQUIRE_JS.sub("", body, count=1)
-        body = body.replace("</head>", f"<style>{PAGE_CSS}</style>\n</head>", 1)
-        top = _nav(pages, i, "top")
-        body = re.sub(r"(<body[^>]*>)", lambda m, top=top: m.group(1) + top, body, count=1)
-        body = body.replace("</body>", _nav(pages, i, "bottom") + "\n</body>", 1)
-        target = out / pages[i][0]
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    entries = "\n".join(
-        f'<li><a href="{page}">{html.escape(title)}</a><p class="summary">{html.escape(summary)}</p></li>'
-        for (page, title), (_, summary) in zip(pages, meta, strict=True)
-    )
-    index = out / "index.html"
+    source = _LECTURE_LINK.sub(lecture, source)
+    source = _ASSIGNMENT_LINK.sub(r"](assignments/\1)", source)
+    return source.replace("](../README.md)", "](index.html)")
+
+
+def _run_box(stem: str) -> str:
+    """The note under a lecture's title: where to download it and its assignment, and how to run them."""
+    lines = [f"[Download this lecture as a notebook](notebooks/{stem}.ipynb)"]
+    assignment = assignment_for(stem)
+    if assignment is not None:
+        lines.append(f"[Download its assignment](assignments/{stem}/{assignment.name})")
+    return (":::{admonition} Run it yourself\n:class: tip\n\n"
+            + " · ".join(lines) + "\n\n"
+            "In a copy of the course (the repository or the student bundle), `make lab` opens these "
+            "notebooks in JupyterLab with everything installed; every figure below was drawn by the "
+            "code on this page.\n:::")
+
+
+def _page(nb: nbformat.NotebookNode, stem: str, known: set[str]) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as executed
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _relink(cell.source, known)
+    first_markdown = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
+    nb.cells.insert(first_markdown + 1, nbformat.v4.new_markdown_cell(_run_box(stem)))
+    return nb
+
+
+def _index(stems: list[str], meta: list[tuple[str, str]]) -> str:
     title, intro = course_title_and_summary()
-    index_html = INDEX_TEMPLATE.format(title=html.escape(title), intro=html.escape(intro), entries=entries)
-    index.write_text(index_html, encoding="utf-8")
-    written.append(index)
-    return written
+    lines = [f"# {title}", "", intro, "",
+             "The lectures, executed: every figure on a page was drawn by the code on that page. "
+             "Each page links to its notebook and its assignment, to download and run.", "",
+             "```{toctree}", ":hidden:", ":caption: Lectures", ""]
+    lines += stems
+    lines += ["```", "", "## Lectures", ""]
+    for stem, (name, summary) in zip(stems, meta, strict=True):
+        lines.append(f"- **[{name}]({stem}.html)**  ")
+        lines.append(f"  {summary}" if summary else "")
+        assignment = assignment_for(stem)
+        if assignment is not None:
+            lines.append(f"  ([notebook](notebooks/{stem}.ipynb) · "
+                         f"[assignment](assignments/{stem}/{assignment.name}))")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def mathjax_files() -> Path:
+    """MathJax 2.7, as the jupyter-server-mathjax package ships it."""
+    import jupyter_server_mathjax
+
+    return Path(jupyter_server_mathjax.__file__).parent / "static"
+
+
+def stage(executed: dict[Path, nbformat.NotebookNode], src: Path) -> None:
+    """Lay out everything Sphinx reads in the empty folder ``src``."""
+    paths = sorted(executed)
+    stems = [p.stem for p in paths]
+    meta = [title_and_summary(executed[p], p.stem) for p in paths]
+    shutil.copytree(SITE_CONFIG, src, dirs_exist_ok=True)
+    shutil.copytree(mathjax_files(), src / "_static" / "mathjax")
+    extra = src / "_extra"
+    (extra / "notebooks").mkdir(parents=True)
+    for path in paths:
+        nbformat.write(_page(executed[path], path.stem, set(stems)), src / path.name)
+        shutil.copy2(path, extra / "notebooks" / path.name)  # as a student gets it: unexecuted
+        assignment = assignment_for(path.stem)
+        if assignment is not None:
+            (extra / "assignments" / path.stem).mkdir(parents=True)
+            shutil.copy2(assignment, extra / "assignments" / path.stem / assignment.name)
+    (src / "index.md").write_text(_index(stems, meta), encoding="utf-8")
+
+
+class SphinxFailed(RuntimeError):
+    """sphinx-build exited non-zero; the message holds what it printed."""
+
+
+def render(executed: dict[Path, nbformat.NotebookNode], out: Path, workers: int = 2) -> list[Path]:
+    """Render executed notebooks into the site ``out``; return its HTML pages.
+
+    Sphinx runs in its own process with warnings as errors, so a broken page
+    fails the build instead of shipping.
+    """
+    out = Path(out)
+    with tempfile.TemporaryDirectory(prefix="losslab-site-") as tmp:
+        src, html = Path(tmp) / "src", Path(tmp) / "html"
+        stage(executed, src)
+        # Sphinx writes into html/ and MyST-NB keeps the outputs beside it (tmp/jupyter_execute)
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+               "-j", str(max(workers, 1)), "-d", str(Path(tmp) / "doctrees"), str(src), str(html)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": ""})
+        if proc.returncode != 0:
+            raise SphinxFailed(f"sphinx-build failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        if (out / ".buildinfo").is_file():  # a site we built before: replace it whole, nothing stale stays
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(html, out, dirs_exist_ok=True)
+    return sorted(out.glob("*.html"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,9 +306,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for path, (_, seconds) in results.items():
         print(f"  executed {path.name:<45} {seconds:6.1f} s")
-    written = render({path: nb for path, (nb, _) in results.items()}, args.out)
-    print(f"wrote {len(written)} pages to {args.out.resolve()} in {time.perf_counter() - start:.1f} s "
-          f"(open {(args.out / 'index.html').resolve()})")
+    rendered = time.perf_counter()
+    try:
+        written = render({path: nb for path, (nb, _) in results.items()}, args.out, workers=args.workers)
+    except SphinxFailed as exc:
+        print(f"no site written: {exc}", file=sys.stderr)
+        return 1
+    print(f"  rendered {len(written)} pages with Sphinx in {time.perf_counter() - rendered:.1f} s")
+    print(f"wrote {args.out.resolve()} in {time.perf_counter() - start:.1f} s "
+          f"(serve it with: python3 -m http.server -d {args.out} 8000)")
     return 0
 
 

@@ -1,17 +1,24 @@
-"""Write dist/losslab-student.zip: the course as a student gets it.
+"""Write dist/losslab-student.zip: the course as a student gets it, from a commit.
 
-    python scripts/student_bundle.py [--out dist/losslab-student.zip]
+    python scripts/student_bundle.py [--ref HEAD] [--out dist/losslab-student.zip] [--allow-dirty]
 
-The bundle holds every file git tracks (plus new files git would track, so a
-bundle built before a commit matches the commit) except the instructor's
-side: the assignment sources with their solutions and hidden tests
-(solutions/), the wrong implementations the test suite grades
-(tests/mutants/) and the rest of tests/, the example class and grading output
-(grading/), nbgrader's course configuration and the release / grading
-scripts. What remains installs and runs with ``make lab``: lib/, notebooks/,
-assignments/, data/, the Makefile, pyproject.toml, requirements.lock,
-environment.yml and README.md. ``make test`` is not part of the promise (the
-test suite needs the solutions).
+The files come from ``git archive`` of a commit (HEAD by default), never from
+the working tree, so a scratch copy, a screenshot or an uncommitted edit cannot
+slip in. With uncommitted changes or untracked files the script refuses
+(they would not be in the bundle, and you probably meant them to be, or not
+to have them); --allow-dirty builds anyway, from the commit, with a warning.
+
+Only what a student uses is taken from the commit (an allow-list, so new
+instructor files stay out by default): the reference package lib/losslab/
+(without the grader, lib/losslab/grading/ and lib/losslab_grader/), the
+lectures (notebooks/), the released assignments (assignments/), the data
+(data/), pyproject.toml, requirements.lock, environment.yml, venv.mk and
+.gitignore. Three files are the student's own, from scripts/bundle/: a
+README.md (a student's guide), a Makefile with only ``lab`` and ``validate``,
+and an nbgrader_config.py so ``nbgrader validate`` runs quietly (taken from
+the same commit). solutions/,
+tests/, grading/, scripts/, benchmarks/, site/ and the instructor's
+nbgrader_config.py are never in it.
 
 The zip is deterministic: sorted entries under one top folder ``losslab/``,
 fixed timestamps.
@@ -20,83 +27,116 @@ fixed timestamps.
 from __future__ import annotations
 
 import argparse
+import io
+import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "dist" / "losslab-student.zip"
+BUNDLE_FILES = "scripts/bundle/"  # in the commit, like everything else
 TOP = "losslab"
 
-#: Folders (and everything under them) that stay with the instructor.
-EXCLUDED_DIRS = ("solutions/", "tests/", "grading/", ".ci/", "dist/")
-#: Single files that stay with the instructor.
-EXCLUDED_FILES = {
-    "nbgrader_config.py",          # the instructor's course: source = solutions/, gradebook, ...
-    "scripts/release.py",          # regenerates assignments/ from solutions/
-    "scripts/student_bundle.py",   # this script
-    "scripts/grade_demo.py",       # grades the example class in grading/examples/
-}
-#: What `make lab` needs; the bundle is refused without them.
-REQUIRED = ("Makefile", "pyproject.toml", "requirements.lock", "environment.yml", "README.md",
-            "lib/losslab/__init__.py", "notebooks/01_score_function.ipynb")
-
-STUDENT_NOTE = """\
-# losslab: the student bundle
-
-This is the course as a student gets it: the lectures (notebooks/), the
-assignments to fill in (assignments/), the reference package (lib/losslab)
-and the data (data/). The instructor's solutions, hidden tests, example
-submissions and course tests are not included.
-
-    make lab      # first run creates .venv and installs everything, then opens JupyterLab
-
-Work on assignments/NN_name/NN_name.ipynb: fill in every `YOUR CODE HERE`,
-run the test cell below it, then Kernel > Restart Kernel and Run All Cells
-and read the last cell. `.venv/bin/nbgrader validate assignments/NN_name/NN_name.ipynb`
-gives the same verdict. Hidden tests run only when your notebook is graded.
-Hand in the .ipynb file itself, under its original name.
-
-(`make test` belongs to the instructor's repository and is not expected to
-run here.)
-"""
+#: Taken from the commit: these folders (and what is under them) and files.
+INCLUDED_DIRS = ("lib/losslab/", "notebooks/", "assignments/", "data/")
+INCLUDED_FILES = {"pyproject.toml", "requirements.lock", "environment.yml", "venv.mk", ".gitignore"}
+#: Never in the bundle, even under an included folder (checked again on the result).
+EXCLUDED_DIRS = ("solutions/", "tests/", "grading/", "scripts/", "benchmarks/", "site/", ".ci/", "dist/",
+                 "lib/losslab_grader/", "lib/losslab/grading/")
+#: The student's own files, from scripts/bundle/, written at the top of the bundle.
+STUDENT_FILES = ("README.md", "Makefile", "nbgrader_config.py")
+#: What `make lab` and `make validate` need; the bundle is refused without them.
+REQUIRED = ("Makefile", "venv.mk", "pyproject.toml", "requirements.lock", "environment.yml", "README.md",
+            "nbgrader_config.py", "lib/losslab/__init__.py", "notebooks/01_score_function.ipynb")
 
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 
 
-def tracked_files(repo: Path = REPO) -> list[str]:
-    """Files git tracks or would track (not ignored), relative, sorted; only those that exist."""
-    proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          cwd=repo, capture_output=True, check=True)
-    names = {n for n in proc.stdout.decode().split("\0") if n}
-    return sorted(n for n in names if (repo / n).is_file())
+def _git(*args: str, repo: Path = REPO) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def uncommitted(repo: Path = REPO) -> list[str]:
+    """`git status --porcelain` lines: changed, staged and untracked (not ignored) files."""
+    return [line for line in _git("status", "--porcelain", repo=repo).decode().splitlines() if line]
 
 
 def is_student_file(rel: str) -> bool:
-    return not rel.startswith(EXCLUDED_DIRS) and rel not in EXCLUDED_FILES
+    if rel.startswith(EXCLUDED_DIRS) or "/.ipynb_checkpoints/" in f"/{rel}":
+        return False
+    return rel in INCLUDED_FILES or rel.startswith(INCLUDED_DIRS)
 
 
-def student_files(repo: Path = REPO) -> list[str]:
-    files = [f for f in tracked_files(repo) if is_student_file(f)]
+def without_scripts(pyproject: str) -> str:
+    """pyproject.toml without [project.scripts]: its commands (the grader) are not in the bundle."""
+    return re.sub(r"(?ms)^\[project\.scripts\]\n.*?(?=^\[|\Z)", "", pyproject)
+
+
+def committed_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes, int]]:
+    """{path: (content, mode)} of every file in ``git archive ref``."""
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", ref, repo=repo))) as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                files[member.name] = (tar.extractfile(member).read(), member.mode)
+    return files
+
+
+def student_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes, int]]:
+    """{path in the bundle: (content, mode)}: the commit's student files plus scripts/bundle/'s."""
+    committed = committed_files(ref, repo)
+    files = {rel: entry for rel, entry in committed.items() if is_student_file(rel)}
+    if "pyproject.toml" in files:
+        text, mode = files["pyproject.toml"]
+        files["pyproject.toml"] = (without_scripts(text.decode()).encode(), mode)
+    for name in STUDENT_FILES:
+        if BUNDLE_FILES + name not in committed:
+            raise SystemExit(f"{BUNDLE_FILES}{name} is not in {ref}: commit it first")
+        files[name] = committed[BUNDLE_FILES + name]
     missing = [r for r in REQUIRED if r not in files]
     if missing:
         raise SystemExit(f"the bundle would lack {missing}: `make lab` needs them")
     if not any(f.startswith("assignments/") and f.endswith(".ipynb") for f in files):
-        raise SystemExit("no released assignment in assignments/: run `make release` first")
+        raise SystemExit("no released assignment in assignments/ at this commit: "
+                         "run `make release` and commit")
+    leaked = [f for f in files if f.startswith(EXCLUDED_DIRS)]
+    assert not leaked, f"instructor files in the bundle: {leaked}"
     return files
 
 
-def build(out: Path = DEFAULT_OUT, repo: Path = REPO) -> list[str]:
-    """Write the zip; returns the archive names (under losslab/)."""
-    files = student_files(repo)
+def check_clean(repo: Path = REPO, ref: str = "HEAD", allow_dirty: bool = False) -> None:
+    """Refuse (SystemExit) when the working tree has uncommitted changes; warn instead if ``allow_dirty``."""
+    dirty = uncommitted(repo)
+    if not dirty:
+        return
+    shown = "\n  ".join(dirty[:15]) + ("\n  ..." if len(dirty) > 15 else "")
+    message = (f"the working tree has uncommitted changes or untracked files:\n  {shown}\n"
+               f"The bundle is built from the commit ({ref}), so none of these would be in it.")
+    if not allow_dirty:
+        raise SystemExit(f"{message}\nCommit (or remove) them first, or pass --allow-dirty "
+                         "to build from the commit anyway.")
+    print(f"WARNING: {message}\nBuilding from {ref} anyway (--allow-dirty).", file=sys.stderr)
+
+
+def build(out: Path = DEFAULT_OUT, repo: Path = REPO, ref: str = "HEAD") -> list[str]:
+    """Write the zip from commit ``ref`` of ``repo``; returns the archive names (under losslab/).
+
+    Only the commit is read, whatever the working tree holds; main() refuses a dirty tree first.
+    """
+    files = student_files(ref, repo)
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".zip.part")
+    tmp = out.with_suffix(".zip.tmp")
     names = []
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        entries = [(f, (repo / f).read_bytes(), (repo / f).stat().st_mode) for f in files]
-        entries.append(("STUDENT.md", STUDENT_NOTE.encode(), 0o100644))
-        for rel, data, mode in sorted(entries):
+        for rel in sorted(files):
+            data, mode = files[rel]
             info = zipfile.ZipInfo(f"{TOP}/{rel}", date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = ((0o100755 if mode & 0o111 else 0o100644) & 0xFFFF) << 16
@@ -109,11 +149,17 @@ def build(out: Path = DEFAULT_OUT, repo: Path = REPO) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"the zip to write (default {DEFAULT_OUT})")
+                        help=f"the zip to write (default {DEFAULT_OUT.relative_to(REPO)})")
+    parser.add_argument("--ref", default="HEAD", help="the commit to bundle (default HEAD)")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="build even with uncommitted changes (they are left out, with a warning)")
     args = parser.parse_args(argv)
-    names = build(args.out)
+    commit = _git("rev-parse", "--short", f"{args.ref}^{{commit}}").decode().strip()
+    check_clean(ref=args.ref, allow_dirty=args.allow_dirty)
+    names = build(args.out, ref=args.ref)
     assignments = sorted({n.split("/")[2] for n in names if n.startswith(f"{TOP}/assignments/")})
-    print(f"wrote {args.out} ({len(names)} files; assignments: {', '.join(assignments)})")
+    print(f"wrote {args.out} from commit {commit} "
+          f"({len(names)} files; assignments: {', '.join(assignments)})")
     return 0
 
 

@@ -5,13 +5,20 @@ them; both ask ``executed(path)``, which executes a notebook the first time
 (with scripts/build_site.py's ``execute``: fresh kernel, cwd notebooks/,
 LOSSLAB_STATIC=1, headless matplotlib) and afterwards returns the same
 result, or raises the same error, from a session-wide cache.
+
+``built_site()`` renders those executed notebooks with build_site's
+``render`` (Sphinx) once per session, for test_site.py and
+test_site_browser.py alike.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -50,6 +57,29 @@ def executed(path: Path) -> tuple[nbformat.NotebookNode, float]:
         except Exception as exc:  # remembered, so a second caller sees the same failure
             _cache[path] = exc
     result = _cache[path]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+_site: list[Path | BaseException] = []
+
+
+def built_site() -> Path:
+    """The course site (``make site``'s output) built from the executed lectures, once per session.
+
+    Raises the first notebook's failure, or build_site.SphinxFailed, every time it is asked.
+    """
+    if not _site:
+        try:
+            notebooks = {path: executed(path)[0] for path in lecture_notebooks()}
+            tmp = Path(tempfile.mkdtemp(prefix="losslab-test-site-"))
+            atexit.register(shutil.rmtree, tmp, True)
+            build_site.render(notebooks, tmp / "_site")
+            _site.append(tmp / "_site")
+        except Exception as exc:
+            _site.append(exc)
+    result = _site[0]
     if isinstance(result, BaseException):
         raise result
     return result

@@ -216,7 +216,9 @@ def test_student_bundle_has_the_course_and_no_solutions(tmp_path):
         rel = [n.removeprefix("losslab/") for n in zf.namelist()]
         for forbidden in ("solutions/", "tests/", "grading/"):
             assert not [r for r in rel if r.startswith(forbidden)], f"{forbidden} is in the bundle"
-        assert "nbgrader_config.py" not in rel and "scripts/release.py" not in rel
+        assert "scripts/release.py" not in rel
+        # the bundle's nbgrader_config.py is the student's own (scripts/bundle/), not the instructor's
+        assert zf.read("losslab/nbgrader_config.py") != (h.REPO / "nbgrader_config.py").read_bytes()
         for r in bundle.REQUIRED:
             assert r in rel, f"{r} missing: `make lab` needs it"
         for name in NAMES:

@@ -1,53 +1,143 @@
-"""`make site`: a page per lecture with its figures, an index linking them all.
+"""`make site`: the executed lectures as a static course site (Sphinx + MyST-NB), checked as files.
 
 The notebooks are executed through notebook_runner's session cache, so after
 test_notebooks.py has run them they are only rendered here, not run again.
+What a browser makes of the pages (math, search, no network) is
+test_site_browser.py's part.
 """
 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
+import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
-from notebook_runner import build_site, executed, lecture_notebooks
-
-pytestmark = pytest.mark.slow
+from notebook_runner import build_site, built_site, lecture_notebooks
 
 NOTEBOOKS = lecture_notebooks()
 IDS = [path.stem for path in NOTEBOOKS]
 
 
+class _Refs(HTMLParser):
+    """Every src= and href= of a page, and which tag it was on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.refs.append((tag, name, value))
+
+
+def refs(page: Path) -> list[tuple[str, str, str]]:
+    parser = _Refs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.refs
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    notebooks = {}
+def site() -> Path:
+    try:
+        return built_site()
+    except Exception as exc:  # a notebook that fails, or Sphinx
+        pytest.fail(f"the site does not build: {exc}", pytrace=False)
+
+
+# --- fast: the index summaries ------------------------------------------------------------------
+
+def _nb(markdown: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
+
+
+def test_summary_drops_a_sentence_that_introduces_a_list():
+    title, summary = build_site.title_and_summary(
+        _nb("# 01 · Title\n\nA first sentence. We do it in two steps:\n\n1. one\n2. two"), "x")
+    assert (title, summary) == ("01 · Title", "A first sentence.")
+
+
+def test_summary_skips_a_paragraph_that_is_only_an_introduction():
+    _, summary = build_site.title_and_summary(
+        _nb("# T\n\nBy the end you can:\n\n- a\n\nThe real summary, with $x$ and [a link](02_x.ipynb)."), "x")
+    assert summary == "The real summary, with $x$ and a link."
+
+
+def test_no_lecture_summary_ends_in_a_colon():
     for path in NOTEBOOKS:
-        try:
-            notebooks[path] = executed(path)[0]
-        except CellExecutionError as exc:
-            pytest.fail(f"{path.name} does not execute, so it has no page: {exc}", pytrace=False)
-    build_site.render(notebooks, out)
-    return out
+        _, summary = build_site.title_and_summary(nbformat.read(path, as_version=4), path.stem)
+        assert summary, f"{path.name} has no summary for the index"
+        assert not summary.rstrip().endswith(":"), f"{path.name}'s summary ends in a colon: {summary!r}"
 
 
+# --- the built site -----------------------------------------------------------------------------
+
+@pytest.mark.slow
 def test_index_links_to_every_page(site):
-    index = (site / "index.html").read_text(encoding="utf-8")
-    links = set(re.findall(r'href="([^"]+)"', index))
-    missing = [f"{path.stem}.html" for path in NOTEBOOKS if f"{path.stem}.html" not in links]
+    hrefs = {value for _, name, value in refs(site / "index.html") if name == "href"}
+    missing = [f"{path.stem}.html" for path in NOTEBOOKS if f"{path.stem}.html" not in hrefs]
     assert not missing, f"index.html does not link to {missing}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_page_has_figures_and_navigation(site, path):
+def test_page_has_figures_navigation_and_downloads(site, path):
     page = site / f"{path.stem}.html"
     assert page.is_file(), f"no page for {path.name}"
-    text = page.read_text(encoding="utf-8")
-    figure = re.search(r"<img[^>]+src=\"data:image/png;base64,", text)
-    assert figure, f"{page.name} shows no embedded PNG figure"
-    assert 'href="index.html"' in text, f"{page.name} has no link back to the index"
+    found = refs(page)
+    images = [value for tag, name, value in found if tag == "img" and name == "src"]
+    figures = [src for src in images if src.startswith("_images/") and (site / src).is_file()]
+    assert figures, f"{page.name} shows no executed figure from _images/ (img src: {images[:5]})"
+    hrefs = [value for _, name, value in found if name == "href"]
+    assert "index.html" in hrefs, f"{page.name} has no link back to the index"
     i = NOTEBOOKS.index(path)
     for neighbour in NOTEBOOKS[max(i - 1, 0):i] + NOTEBOOKS[i + 1:i + 2]:
-        assert f'href="{neighbour.stem}.html"' in text, f"{page.name} does not link to {neighbour.stem}.html"
-    stale = [stem for stem in IDS if f'href="{stem}.ipynb' in text]
-    assert not stale, f"{page.name} still links to notebooks instead of pages: {stale}"
+        assert f"{neighbour.stem}.html" in hrefs, f"{page.name} does not link to {neighbour.stem}.html"
+    download = f"notebooks/{path.stem}.ipynb"
+    assert download in hrefs, f"{page.name} does not link to its notebook {download}"
+    nbformat.read(site / download, as_version=4)  # there, and a notebook
+    assignment = build_site.assignment_for(path.stem)
+    if assignment is not None:
+        target = f"assignments/{path.stem}/{assignment.name}"
+        assert target in hrefs, f"{page.name} does not link to its assignment {target}"
+        assert (site / target).read_bytes() == assignment.read_bytes()
+
+
+@pytest.mark.slow
+def test_every_local_link_resolves_inside_the_site(site):
+    """Served on its own, the site must not point outside itself (../assignments, ../README.md)."""
+    broken = []
+    for page in sorted(site.glob("*.html")):
+        for tag, name, value in refs(page):
+            target = value.split("#")[0].split("?")[0]
+            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue
+            resolved = (page.parent / target).resolve()
+            if not resolved.is_relative_to(site.resolve()) or not resolved.exists():
+                broken.append(f"{page.name}: <{tag} {name}={value!r}>")
+    assert not broken, "links that do not resolve within _site/:\n" + "\n".join(broken[:20])
+
+
+@pytest.mark.slow
+def test_pages_load_nothing_from_the_network(site):
+    """Scripts, styles, images and fonts all come from the site itself (no CDN)."""
+    remote = []
+    for page in sorted(site.glob("*.html")):
+        for tag, name, value in refs(page):
+            if tag in ("script", "link", "img", "iframe") and re.match(r"^(https?:)?//", value):
+                remote.append(f"{page.name}: <{tag} {name}={value!r}>")
+    assert not remote, "pages load from the network:\n" + "\n".join(remote)
+    for css in site.glob("_static/**/*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        urls = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", text)
+        assert not urls, f"{css.relative_to(site)} loads {urls[:3]}"
+    assert (site / "_static" / "mathjax" / "MathJax.js").is_file(), "MathJax is not shipped with the site"
+
+
+@pytest.mark.slow
+def test_lectures_render_static_figures_not_widgets(site):
+    for path in NOTEBOOKS:
+        text = (site / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget" not in text, f"{path.stem}.html holds a widget, not a figure"

@@ -1,0 +1,178 @@
+"""The built site in a real browser, offline: Debian's chromium driven by Playwright.
+
+_site/ is served on loopback by a plain HTTP server, and every request the
+browser makes to anywhere else is blocked (and counted as a failure), so the
+pages have to work with no network: formulas typeset by the MathJax shipped
+in the site (no raw ``$$`` or ``\\frac`` left), nothing fails to load, and
+Sphinx's search finds "hinge".
+
+Chromium: /usr/bin/chromium (Debian's package ``chromium``). When it is
+missing and we are root with apt-get (CI), the test installs it; otherwise the
+tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from notebook_runner import built_site, lecture_notebooks
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path(os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking"]
+NOTEBOOKS = lecture_notebooks()
+PAGES = ["index.html"] + [f"{path.stem}.html" for path in NOTEBOOKS]
+#: Raw TeX that must not be visible once MathJax has run (outside code cells).
+RAW_TEX = ("$$", "\\frac", "\\(", "\\[", "\\sum", "\\begin{")
+
+
+def _chromium() -> Path:
+    """Debian's chromium, installed with apt-get if we may; else skip with the reason."""
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip(f"no chromium at {CHROMIUM}, and not root with apt-get to install it "
+                    "(install Debian's `chromium` package to run the browser tests)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+    for cmd in (["apt-get", "update", "-qq"], install):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+    assert CHROMIUM.is_file(), f"apt-get installed chromium, but not at {CHROMIUM}"
+    return CHROMIUM
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    try:
+        site = built_site()
+    except Exception as exc:
+        pytest.fail(f"the site does not build: {exc}", pytrace=False)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Browser:
+    """One offline page: requests off loopback are aborted, and every failure is recorded."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page, self.base = page, base
+        self.problems: list[str] = []
+        page.route("**/*", self._route)
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.base) or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            self.problems.append(f"tried the network: {url}")
+            route.abort("internetdisconnected")
+
+    def _failed(self, request):
+        # MathJax 2 declares an @font-face with src about:blank; it is not a request to anywhere
+        if not request.url.startswith(("about:", "data:")) and request.url.startswith(self.base):
+            self.problems.append(f"failed: {request.url} ({request.failure})")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+        # wait until MathJax has typeset everything it was given (pages without math have no MathJax)
+        self.page.evaluate("""() => new Promise(done => {
+            if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(() => done(true)); } else { done(false); }
+        })""")
+
+    def prose(self) -> str:
+        """The visible text of the page, code cells left out (code may hold TeX on purpose)."""
+        return self.page.evaluate("""() => {
+            const body = document.body.cloneNode(true);
+            body.querySelectorAll('pre, code, script, style, .MathJax_Preview').forEach(e => e.remove());
+            document.documentElement.appendChild(body);  // innerText needs the layout
+            const text = body.innerText;
+            body.remove();
+            return text;
+        }""")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(executable), headless=True,
+                                              args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    page = context.new_page()
+    yield Browser(page, server)
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_math_offline(tab, path):
+    tab.open(path)
+    text = tab.prose()
+    raw = [tex for tex in RAW_TEX if tex in text]
+    assert not raw, f"{path} shows raw TeX {raw} after MathJax ran"
+    errors = tab.page.locator(".MathJax_Error, .merror, .MathJax .noError").count()
+    assert errors == 0, f"{path}: MathJax could not typeset {errors} formula(s)"
+    if path != "index.html":
+        assert tab.page.locator(".MathJax, .MathJax_Display").count() > 0, f"{path} has no typeset math"
+        figures = tab.page.locator("img[src^='_images/']")
+        assert figures.count() > 0, f"{path} shows no executed figure"
+        assert tab.page.evaluate("img => img.naturalWidth", figures.first.element_handle()) > 0
+    assert tab.page.locator("nav.bd-docs-nav a[href$='.html']").count() >= len(NOTEBOOKS), \
+        f"{path} has no sidebar listing the lectures"
+    assert not tab.problems, f"{path}:\n" + "\n".join(tab.problems)
+
+
+def test_search_finds_hinge(tab):
+    tab.open("search.html?q=hinge")
+    results = tab.page.locator("ul.search li a")
+    results.first.wait_for(timeout=20_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any(h and h.startswith("02_svm_loss.html") for h in hrefs), f"search for hinge found {hrefs}"
+    assert not tab.problems, "\n".join(tab.problems)
+
+
+def test_downloads_are_served(tab, server):
+    """The notebook and assignment links on a lecture page work when _site/ is served alone."""
+    tab.open(PAGES[1])
+    links = tab.page.locator("a[href$='.ipynb']")
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert any(h.startswith("notebooks/") for h in hrefs), f"no notebook download among {hrefs}"
+    assert any(h.startswith("assignments/") for h in hrefs), f"no assignment download among {hrefs}"
+    for href in sorted(hrefs):
+        with urllib.request.urlopen(server + href, timeout=10) as response:
+            assert response.status == 200, href
+            assert b'"cells"' in response.read(), f"{href} is not a notebook"

@@ -1,0 +1,29 @@
+# How `make` creates $(VENV) and installs requirements.lock into it; included by
+# the Makefile (and shipped in the student bundle, whose Makefile includes it too).
+#
+# uv installs the lock in seconds where pip takes a minute or more. So the venv
+# is made without pip (seeding pip into it is slow), pip from the python3 that
+# runs `make` bootstraps uv into it (at the version the lock pins), and uv
+# installs the rest. If python3 has no pip that can do this, the venv gets its
+# own pip (ensurepip) to bootstrap uv; and if uv cannot be had or fails, pip
+# installs the lock as before. Either way the only prerequisites are python3
+# and make. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
+# package (or `.venv/bin/python -m ensurepip` brings pip back).
+UV_PIN  = $(shell grep -m1 '^uv==' requirements.lock | cut -d' ' -f1)
+PIPQ    = --quiet --disable-pip-version-check
+PIP     = $(VENV)/bin/python -m pip $(PIPQ)
+UV      = $(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python
+ENSUREPIP = ( $(VENV)/bin/python -m pip --version >/dev/null 2>&1 || $(VENV)/bin/python -m ensurepip --default-pip >/dev/null )
+
+define INSTALL_LOCK
+@echo "creating $(VENV) and installing requirements.lock into it"
+$(PYTHON) -m venv --without-pip $(VENV)
+@( ( $(PYTHON) -m pip $(PIPQ) --python $(VENV)/bin/python install "$(UV_PIN)" 2>/dev/null \
+	|| ( $(ENSUREPIP) && $(PIP) install "$(UV_PIN)" ) ) \
+	&& $(UV) -r requirements.lock \
+	&& $(UV) --no-deps -e . ) \
+|| ( echo "uv could not install the lock: falling back to pip (slower)" \
+	&& $(ENSUREPIP) \
+	&& $(PIP) install -r requirements.lock \
+	&& $(PIP) install --no-deps -e . )
+endef
