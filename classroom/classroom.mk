@@ -21,12 +21,13 @@ LATE_PENALTY ?=
 
 .PHONY: classroom classroom-install classroom-browser-install classroom-down classroom-grade classroom-nbgrader
 
-$(CLASSROOM_VENV)/.installed: requirements.lock classroom/requirements.txt pyproject.toml
-	@test -x $(CLASSROOM_PYTHON) || { echo "classroom: needs $(CLASSROOM_PYTHON) (apt-get install python3-venv), or CLASSROOM_PYTHON=/path/to/python3" >&2; exit 1; }
-	$(CLASSROOM_PYTHON) -m venv $(CLASSROOM_VENV)
-	$(CLASSROOM_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CLASSROOM_VENV)/bin/python -m pip install --quiet -r requirements.lock -r classroom/requirements.txt -c requirements.lock
-	$(CLASSROOM_VENV)/bin/python -m pip install --quiet --no-deps -e .
+$(CLASSROOM_VENV)/.installed: requirements.lock classroom/requirements.txt pyproject.toml $(STAMP)
+	@test -x $(CLASSROOM_PYTHON) || { echo "classroom: needs $(CLASSROOM_PYTHON), or CLASSROOM_PYTHON=/path/to/python3" >&2; exit 1; }
+	$(CLASSROOM_PYTHON) -m venv --without-pip $(CLASSROOM_VENV)
+	# the course venv's uv (venv.mk) installs the same pins in seconds
+	$(BIN)/uv pip install --quiet --python $(CLASSROOM_VENV)/bin/python \
+		-r requirements.lock -r classroom/requirements.txt -c requirements.lock
+	$(BIN)/uv pip install --quiet --python $(CLASSROOM_VENV)/bin/python --no-deps -e .
 	touch $@
 
 $(CLASSROOM_PROXY):
@@ -41,17 +42,13 @@ $(CLASSROOM_PROXY):
 
 classroom-install: $(CLASSROOM_VENV)/.installed $(CLASSROOM_PROXY)  ## JupyterHub (PyPI) and its proxy (npm) for the classroom
 
-# Headless Chromium for the browser test: Debian's package (Playwright downloads no browser here).
-classroom-browser-install: $(CLASSROOM_VENV)/.installed $(VENV)/.classroom-browser
+# Headless Chromium for the browser test: Debian's package (Playwright, in the lock, downloads no browser).
+classroom-browser-install: $(CLASSROOM_VENV)/.installed
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
 	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }; \
 	  else echo "classroom: the browser test needs /usr/bin/chromium (apt-get install chromium)" >&2; exit 1; fi; }
-
-$(VENV)/.classroom-browser: classroom/requirements-browser.txt
-	$(BIN)/python -m pip install --quiet -c requirements.lock -r classroom/requirements-browser.txt
-	touch $@
 
 # $(STAMP) (the course's venv, for losslab-grade) when the main Makefile includes this file.
 classroom: classroom-install $(STAMP)  ## a JupyterHub on 127.0.0.1:8000 for classroom/roster.csv (as root)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+from browser import LAUNCH_ARGS, chromium
 from grading_fixtures import ASSIGNMENT, ROOT
 
 pytestmark = pytest.mark.slow
 
 INSTRUCTOR, STUDENT = "llteach", "llstu9"
-CHROMIUM = "/usr/bin/chromium"
 WAIT_MS = 120_000  # JupyterLab's first load (spawn + bundles) on a 2-core machine, bounded
 
 
@@ -52,9 +52,7 @@ def browser(room):
 
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
+            executable_path=str(chromium()), headless=True, args=[*LAUNCH_ARGS, "--disable-dev-shm-usage"]
         )
         try:
             yield b

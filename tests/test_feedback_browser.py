@@ -50,7 +50,8 @@ def test_no_script_runs_when_the_page_is_opened(graded, page_path):
                         .filter(a => a.name.startsWith('on')).length,
             jsLinks: [...document.querySelectorAll('[href],[src]')]
                         .map(e => e.getAttribute('href') || e.getAttribute('src') || '')
-                        .filter(url => /^\\s*(javascript:|vbscript:|data:(?!image\\/png;))/i.test(url)).length,
+                        .filter(url => /^\\s*(javascript:|vbscript:|data:(?!image\\/png;))/i.test(url))
+                        .length,
         })""")
         browser.close()
     assert pwned is None

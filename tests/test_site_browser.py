@@ -6,49 +6,27 @@ pages have to work with no network: formulas typeset by the MathJax shipped
 in the site (no raw ``$$`` or ``\\frac`` left), nothing fails to load, and
 Sphinx's search finds "hinge".
 
-Chromium: /usr/bin/chromium (Debian's package ``chromium``). When it is
-missing and we are root with apt-get (CI), the test installs it; otherwise the
-tests skip and say why.
+Chromium: tests/browser.py finds Debian's ``chromium``, or installs it as root
+with apt-get (CI); otherwise the tests skip and say why.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
-import subprocess
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browser import launch
 from notebook_runner import built_site, lecture_notebooks
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking"]
 NOTEBOOKS = lecture_notebooks()
 PAGES = ["index.html"] + [f"{path.stem}.html" for path in NOTEBOOKS]
 #: Raw TeX that must not be visible once MathJax has run (outside code cells).
 RAW_TEX = ("$$", "\\frac", "\\(", "\\[", "\\sum", "\\begin{")
-
-
-def _chromium() -> Path:
-    """Debian's chromium, installed with apt-get if we may; else skip with the reason."""
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip(f"no chromium at {CHROMIUM}, and not root with apt-get to install it "
-                    "(install Debian's `chromium` package to run the browser tests)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
-    for cmd in (["apt-get", "update", "-qq"], install):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
-    assert CHROMIUM.is_file(), f"apt-get installed chromium, but not at {CHROMIUM}"
-    return CHROMIUM
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -122,10 +100,8 @@ class Browser:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(executable), headless=True,
-                                              args=LAUNCH_ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
