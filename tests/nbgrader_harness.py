@@ -388,3 +388,88 @@ def outputs(nb_path: Path) -> list[tuple[str, dict]]:
             found.append((nbgrader_meta(c).get("grade_id", f"#{i}"), o))
     return found
 
+
+# ----------------------------------------------------------------------------------------------
+# The student's loop: the release filled in, run as a student runs it (no grader), and validated
+
+ANSWER = "My answer: the hinge has a kink at zero, where the two one-sided slopes differ."
+
+
+def student_version(name: str, mutant: dict | None = None, answered: bool = True):
+    """The committed release as a student would fill it in.
+
+    Every code stub gets the solution's code (one cell the mutant's instead); every written
+    question gets an answer, or keeps the released "YOUR ANSWER HERE" when answered is False.
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(release_notebook(name))))
+    solution = {nbgrader_meta(c).get("grade_id"): c.source for c in source_notebook(name).cells}
+    for c in nb.cells:
+        meta = nbgrader_meta(c)
+        if not meta.get("solution"):
+            continue
+        gid = meta["grade_id"]
+        if c.cell_type == "code":
+            c.source = mutant["source"] if mutant and mutant["cell"] == gid else solution[gid]
+        elif answered:
+            c.source = ANSWER
+    if mutant and not any(nbgrader_meta(c).get("grade_id") == mutant["cell"] for c in nb.cells):
+        raise ValueError(f"mutant {mutant['name']}: no cell {mutant['cell']}")
+    return nb
+
+
+def _clean_env() -> dict[str, str]:
+    env = release.nbgrader_env()
+    for var in ("LOSSLAB_GRADING", "JPY_SESSION_NAME", "NBGRADER_VALIDATING", "NBGRADER_EXECUTION"):
+        env.pop(var, None)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def run_as_student(nb, folder: Path, name: str, timeout: int = 600) -> nbformat.NotebookNode:
+    """Save nb as folder/NAME.ipynb, run every cell in a fresh kernel as Run All does, return it executed.
+
+    The saved file keeps no outputs (what the student saved); the executed notebook is returned.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    out = folder / "executed.ipynb"
+    cmd = [str(Path(release.nbgrader_cmd()[0]).with_name("jupyter-execute")), "--allow-errors",
+           f"--timeout={timeout}", f"--output={out}", str(path)]
+    proc = subprocess.run(cmd, cwd=folder, env=_clean_env(), capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"running {path} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return nbformat.read(out, as_version=4)
+
+
+def cell_error(cell) -> str:
+    """'' when a code cell ran clean, else its error as 'Name: message' (the first error output)."""
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "error":
+            return f"{o.get('ename')}: {o.get('evalue')}"
+    return ""
+
+
+def first_failure(executed) -> tuple[str, str] | None:
+    """(grade_id, error) of the first test cell that failed in an executed notebook, or None."""
+    for c in executed.cells:
+        meta = nbgrader_meta(c)
+        if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            error = cell_error(c)
+            if error:
+                return meta["grade_id"], error
+    return None
+
+
+def summary_output(executed) -> tuple[bool, str]:
+    """(passed, text) of the summary cell (the last code cell) of an executed notebook."""
+    last = [c for c in executed.cells if c.cell_type == "code"][-1]
+    text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
+    error = cell_error(last)
+    return not error, text + error
+
+
+def validate_file(path: Path) -> subprocess.CompletedProcess:
+    """nbgrader validate on one saved notebook, from its folder, as a student runs it."""
+    return subprocess.run(release.nbgrader_cmd() + ["validate", path.name], cwd=path.parent,
+                          env=_clean_env(), capture_output=True, text=True)
