@@ -5,6 +5,8 @@
   summary lists each visible test's verdict.
 * The summary's verdict is ``nbgrader validate``'s, on a correct, a partly wrong (the first
   mutant) and an unanswered (written questions left as released) notebook of every assignment.
+* Each mutant of tests/mutants/ fed to the released notebook fails first in one of its cells,
+  with a message that names its mistake (the mutant's ``message`` regex).
 """
 
 from __future__ import annotations
@@ -98,6 +100,13 @@ def test_summary_reads_this_notebook(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_mutant_names_its_mistake(name):
+    for m in h.mutants(name):
+        assert m.get("message"), f"mutant {m['name']}: give it a message regex (what its first failure says)"
+        re.compile(m["message"])
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_assignment_heading_differs_from_the_lecture(name):
     """Lecture and assignment open as two tabs named NAME.ipynb: their first headings tell them apart."""
     lecture = h.REPO / "notebooks" / f"{name}.ipynb"
@@ -159,3 +168,19 @@ def test_summary_verdict_is_nbgrader_validates(name, kind, runs):
         assert unanswered >= 1 and not failed_tests
     else:
         assert failed_tests and set(failed_tests) <= set(h.mutants(name)[0]["fails"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES,
+                         ids=[f"{n}-{m['name']}" for n, m in MUTANT_CASES])
+def test_first_failure_names_the_mistake(name, mutant, runs):
+    executed, _ = _run(runs, name, h.mutant_student(mutant))
+    first = h.first_failure(executed)
+    assert first is not None, f"mutant {mutant['name']}: every visible test passes"
+    gid, error = first
+    assert gid in mutant["fails"], f"mutant {mutant['name']}: first fails {gid}, not one of {mutant['fails']}"
+    assert re.search(mutant["message"], error), (
+        f"mutant {mutant['name']}: the first failure, in {gid}, does not name the mistake "
+        f"(/{mutant['message']}/):\n{error}")
+    passed, text = h.summary_output(executed)
+    assert not passed and f"FAIL {gid}" in text, text
