@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 .PHONY: help lab test lint site release student-bundle grade grade-demo bench lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ lab: $(STAMP)  ## open JupyterLab on the course
 	env -u MPLBACKEND $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
-	$(BIN)/ruff check lib tests benchmarks scripts data notebooks solutions
+	$(BIN)/ruff check lib tests benchmarks scripts data notebooks solutions classroom
 
 test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
@@ -47,9 +47,11 @@ OUT ?=
 JOBS ?=
 TIMEOUT ?=
 MEMORY ?=
-grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n] [TIMEOUT=s] [MEMORY=MB]
+SCHEDULER ?=
+grade: $(STAMP)  ## make grade ASSIGNMENT=02_svm_loss SUBMISSIONS=dir [OUT=dir] [JOBS=n] [TIMEOUT=s] [MEMORY=MB] [SCHEDULER=tcp://host:8786]
 	$(BIN)/losslab-grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") \
-		$(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY))
+		$(if $(JOBS),--jobs $(JOBS)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) \
+		$(if $(SCHEDULER),--scheduler "$(SCHEDULER)")
 
 grade-demo: $(STAMP)  ## grade the example class in grading/examples/
 	$(BIN)/python scripts/grade_demo.py
@@ -65,3 +67,6 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 
 clean:  ## remove the environment and everything generated
 	rm -rf $(VENV) _site dist .pytest_cache
+
+# The classroom: JupyterHub on one server with nbgrader's exchange (classroom/README.md).
+include classroom/classroom.mk

@@ -1,4 +1,4 @@
-"""Grading throughput: plain sequential ``nbgrader autograde`` vs ``losslab-grade --jobs 2``.
+"""Grading throughput: plain sequential ``nbgrader autograde`` vs ``losslab-grade --jobs 2``, and on Dask.
 
 Both grade the same 40 generated submissions of 01_score_function (a mix of
 correct and partly correct notebooks). Prints both wall times, the throughput
@@ -6,7 +6,12 @@ ratio (target >= 1.8x on 2 cores) and losslab-grade's overhead per
 submission beyond the notebook's own execution (target <= 0.5 s), where "own
 execution" is a fresh kernel running the autograded notebook with nbclient.
 
-    python benchmarks/grading.py [--n 40] [--jobs 2]
+Then the distributed path: the same class through a loopback Dask cluster
+(a scheduler and 2 workers of 1 thread, separate processes), the overhead
+per submission of going through the scheduler, and an extrapolation of the
+measured costs to 1 000 and 10 000 submissions on 8, 32 and 128 workers.
+
+    python benchmarks/grading.py [--n 40] [--jobs 2] [--no-cluster]
 
 It asserts nothing: it prints numbers.
 """
@@ -27,25 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 A = "01_score_function"
 # the submission builders the grading tests use, loaded by path (tests/ is not a package)
 FIXTURES = runpy.run_path(str(ROOT / "tests" / "grading_fixtures.py"))
-
-
-def make_class(d: Path, n: int) -> list[str]:
-    WRONG, correct_sources, make_submission = (
-        FIXTURES[k] for k in ("WRONG", "correct_sources", "make_submission")
-    )
-    good = correct_sources(A)
-    variants = [
-        good,
-        {**good, "append_bias": WRONG["append_bias"]},
-        {**good, "predict_labels": WRONG["predict_labels"]},
-        good,
-    ]
-    ids = []
-    for i in range(n):
-        sid = f"s{i:03d}"
-        make_submission(d / sid / A / f"{A}.ipynb", variants[i % len(variants)])
-        ids.append(sid)
-    return ids
+make_class = FIXTURES["make_class"]
 
 
 def nbgrader_sequential(subs: Path, work: Path) -> float:
@@ -79,17 +66,59 @@ def plain_execution(notebooks: list[Path]) -> float:
         nb = nbformat.read(path, as_version=4)
         t = time.perf_counter()
         # killed once done, as losslab-grade does: a graceful shutdown only adds polling
-        NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3",
-                       shutdown_kernel="immediate").execute()
+        NotebookClient(
+            nb, timeout=120, allow_errors=True, kernel_name="python3", shutdown_kernel="immediate"
+        ).execute()
         if i:
             times.append(time.perf_counter() - t)
     return sum(times) / len(times)
+
+
+def _run(subs: Path, out: Path, *extra: str) -> float:
+    t = time.perf_counter()
+    cmd = [str(Path(sys.executable).parent / "losslab-grade"), A, str(subs), "--out", str(out), "--no-cache"]
+    subprocess.run([*cmd, *extra], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def distributed_path(subs: Path, tmp: Path, n: int, local: float, per_sub: float) -> None:
+    """The same class on a loopback Dask cluster of 2 workers x 1 thread, and what that predicts."""
+    (tmp / "cluster").mkdir()
+    with FIXTURES["loopback_cluster"](tmp / "cluster") as cluster:
+        address = cluster["address"]
+        one = tmp / "one" / "s000"
+        shutil.copytree(subs / "s000", one)
+        fixed = _run(one.parent, tmp / "out-one", "--scheduler", address)  # start-up, reference, 1 student
+        wall = _run(subs, tmp / "out-dask", "--scheduler", address)
+    overhead = (wall - local) * 2 / n
+    print(f"Dask, 2 workers x 1 thread:      {wall:7.1f} s  (local --jobs 2: {local:.1f} s)")
+    print(f"scheduler overhead per submission: {overhead:+.2f} s (wall difference x 2 workers / N)")
+    print(f"fixed cost of a cluster run (start-up, reference run, 1 student): {fixed:.1f} s")
+    cost = per_sub + max(overhead, 0.0)
+    print(
+        f"extrapolation: wall = fixed + N x {cost:.2f} s / workers (per-submission cost and overhead "
+        "measured above; assumes workers like this machine's cores and a scheduler that keeps up)"
+    )
+    print("  submissions " + "".join(f"{w:>10} workers" for w in (8, 32, 128)))
+    for total in (1_000, 10_000):
+        cells = "".join(f"{_duration(fixed + total * cost / w):>18}" for w in (8, 32, 128))
+        print(f"  {total:>11,}{cells}")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=40)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument(
+        "--no-cluster",
+        dest="cluster",
+        action="store_false",
+        help="skip the Dask path (a loopback scheduler and 2 workers of 1 thread)",
+    )
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
@@ -110,6 +139,7 @@ def main(argv=None) -> int:
                 str(tmp / "out"),
                 "--jobs",
                 str(args.jobs),
+                "--no-cache",  # the solution's reference run is part of the time
             ],
             check=True,
             capture_output=True,
@@ -117,13 +147,13 @@ def main(argv=None) -> int:
         ours = time.perf_counter() - t
         print(
             f"losslab-grade --jobs {args.jobs}:          {ours:7.1f} s  ({args.n / ours:.2f} submissions/s, "
-            "command start to finish, feedback and report included)"
+            "command start to finish, reference run, feedback and report included)"
         )
         print(f"throughput ratio: {seq / ours:.2f}x  (target >= 1.8x on 2 cores)")
 
         import csv
 
-        from losslab.grading import cli  # noqa: F401  (warm import, not timed)
+        from losslab_grader import cli  # noqa: F401  (warm import, not timed)
 
         graded = sorted((tmp / "out" / "autograded").glob(f"*/{A}.ipynb"))[:5]
         own = plain_execution(graded)
@@ -136,6 +166,8 @@ def main(argv=None) -> int:
             f"(wall x jobs / submissions, start-up included)"
         )
         print(f"overhead per submission beyond its execution:    {per_sub - own:.2f} s  (target <= 0.5 s)")
+        if args.cluster:
+            distributed_path(subs, tmp, args.n, ours, per_sub)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     if args.make_examples:
         make_examples()
         return 0
-    from losslab.grading.cli import grade, summary_paragraph
+    from losslab_grader.cli import grade, summary_paragraph
 
     outcome = grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, args.out, jobs=args.jobs, timeout=60)
     print(summary_paragraph(outcome))

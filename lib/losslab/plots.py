@@ -127,3 +127,42 @@ def show_templates(
         ax.set_title(str(class_names[c]))
         ax.axis("off")
     return axes
+
+
+def show_templates_on_one_scale(
+    W,
+    class_names: Sequence[str],
+    image_shape: tuple[int, int] = (8, 8),
+    axes=None,
+    vmax: float | None = None,
+):
+    """Like ``show_templates``, but every template on one colour scale, [-vmax, vmax].
+
+    Use it when the sizes of the weights matter (comparing classes, or the
+    same classes under different regularization): a template with small
+    weights then looks pale instead of being stretched to full contrast.
+    ``vmax`` defaults to the largest |weight| in W (bias row excluded); pass
+    the same value to several calls to put several W on one scale. Returns
+    the last image drawn, for ``fig.colorbar``.
+    """
+    W = np.asarray(W, dtype=float)
+    pixels = int(np.prod(image_shape))
+    if W.ndim != 2:
+        raise ValueError(f"W must be a (D, C) matrix, got shape {W.shape}")
+    if W.shape[0] == pixels + 1:
+        W = W[:-1]
+    if W.shape[0] != pixels:
+        raise ValueError(f"W must have {pixels} (+1 bias) rows for {image_shape} images, got {W.shape}")
+    if vmax is None:
+        vmax = float(np.abs(W).max())
+    if not vmax > 0:
+        raise ValueError(f"vmax must be positive, got {vmax}")
+    num_classes = W.shape[1]
+    if axes is None:
+        axes = plt.subplots(1, num_classes, figsize=(1.4 * num_classes, 1.8))[1]
+    image = None
+    for c, ax in enumerate(np.ravel(axes)[:num_classes]):
+        image = ax.imshow(W[:, c].reshape(image_shape), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set_title(str(class_names[c]))
+        ax.axis("off")
+    return image

@@ -17,6 +17,7 @@ a usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import multiprocessing
@@ -35,12 +36,13 @@ from .engine import (
     STATUSES,
     course_id,
     decode_reference,
-    grade_submission,
-    init_worker,
+    grade_task,
+    pack,
     prepare_template,
     python_paths,
+    read_bytes,
+    reference_task,
     repo_root,
-    run_reference,
 )
 
 
@@ -105,7 +107,7 @@ class Progress:
             sys.stderr.flush()
 
 
-class ReferenceError(RuntimeError):
+class SolutionError(RuntimeError):
     """The instructor's solution does not pass its own tests: nothing can be graded against it."""
 
 
@@ -143,13 +145,13 @@ def _cached_reference(assignment: str, key: str, run, use_cache: bool = True) ->
     result = run()
     if result.get("status") not in (None, "ok") or result.get("problems"):
         problems = result.get("problems") or [result.get("reason", "the reference run failed")]
-        raise ReferenceError(
+        raise SolutionError(
             f"the solution of {assignment} does not pass its own tests: " + "; ".join(problems)
         )
     raw = result["records"]
     _, problems = decode_reference(raw)
     if problems:
-        raise ReferenceError(f"the solution of {assignment} disagrees with its tests: " + "; ".join(problems))
+        raise SolutionError(f"the solution of {assignment} disagrees with its tests: " + "; ".join(problems))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(raw))
@@ -168,23 +170,23 @@ def grade(
     progress: bool = True,
     isolate: bool | None = None,
     use_cache: bool = True,
+    scheduler: str | None = None,
 ) -> Outcome:
-    """Grade every submission in submissions; write grades.csv, feedback, gradebook and report under out."""
+    """Grade every submission in submissions; write grades.csv, feedback, gradebook and report under out.
+
+    scheduler: a Dask scheduler's address (``tcp://host:port``) to grade on its workers instead of
+    local processes; each worker sandboxes with what its own machine allows.
+    """
     t0 = time.perf_counter()
     out = Path(out) if out else repo_root() / "grading" / assignment
     submissions = Path(submissions).resolve()
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     entries, warnings = collect(submissions, assignment)
-    mode = isolation_mode() if isolate in (None, True) else None
+    mode = "auto" if scheduler else isolation_mode() if isolate in (None, True) else None
     if isolate and mode is None:
         raise RuntimeError(
             "isolation was required but no sandbox works here (bubblewrap needs root or "
             "unprivileged user namespaces, on Linux)"
-        )
-    if mode is None:
-        warnings.append(
-            "NOT ISOLATED: kernels ran without the sandbox (bubblewrap needs root or "
-            "unprivileged user namespaces, on Linux); student code could read the grading files"
         )
     _clean_out(out)
     out = out.resolve()
@@ -203,36 +205,75 @@ def grade(
             info = prepare_template(assignment, ws_root / "template", settings, ws_root / "jail-lib")
         shutil.copyfile(ws_root / "template" / "gradebook.db", out / "gradebook.db")
         results = {e.student_id: _not_graded(e) for e in entries if e.status != "ok"}
-        todo = [e for e in entries if e.status == "ok"]
+        todo = []
+        for e in entries:
+            if e.status == "ok":
+                try:  # the bytes only: the notebook is parsed inside a grading child
+                    todo.append((e, read_bytes(e.notebook)))
+                except (OSError, ValueError) as exc:
+                    results[e.student_id] = _not_graded(e, "invalid", f"cannot read the file: {exc}"[:300])
+        bundle = {
+            "key": f"{info['key']}-{ws_root.name}",
+            "name": assignment,
+            "settings": settings,
+            "info": info,
+        }
         bar = Progress(len(entries), enabled=progress)
         for r in results.values():
             bar.update(r["status"])
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        slots = ctx.Value("i", 0)
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(jobs, len(todo))),
-            mp_context=ctx,
-            initializer=init_worker,
-            initargs=(str(ws_root), settings, assignment, info, slots),
-        ) as pool:
+        with _executor(scheduler, jobs, len(todo), bundle, ws_root) as (pool, shipped, retried):
             reference = _cached_reference(
-                assignment, info["key"], lambda: pool.submit(run_reference).result(), use_cache
+                assignment, info["key"], lambda: pool.submit(reference_task, shipped).result(), use_cache
             )
-            futures = {
-                pool.submit(grade_submission, e.student_id, str(e.notebook), reference): e for e in todo
-            }
+            futures = {pool.submit(grade_task, shipped, e.student_id, data, reference): e for e, data in todo}
             for fut in as_completed(futures):
                 e = futures[fut]
                 try:
                     r = fut.result()
-                except Exception as exc:  # a worker process died: this student only
+                except Exception as exc:  # a worker process died for good: this student only
                     r = _not_graded(e, "crashed", f"the grading worker failed: {exc!r}"[:300])
                 results[e.student_id] = _store(out, assignment, r)
                 bar.update(r["status"])
+            again = retried()
         bar.close()
     finally:
         shutil.rmtree(ws_root, ignore_errors=True)
-    return _finish(out, assignment, results, info, time.perf_counter() - t0, jobs, mode, warnings)
+    warnings += _isolation_warnings(results, again)
+    used = {r.get("isolation") for r in results.values() if "isolation" in r} or {mode}
+    run_mode = used.pop() if len(used) == 1 else None
+    return _finish(out, assignment, results, info, time.perf_counter() - t0, jobs, run_mode, warnings)
+
+
+@contextlib.contextmanager
+def _executor(scheduler: str | None, jobs: int, n: int, bundle: dict, ws_root: Path):
+    """(executor, the bundle as tasks take it, a function naming the retried students).
+
+    Locally: a pool of forked processes that read the workspace where it lies. With a scheduler:
+    the Dask cluster's workers, which get the workspace packed inside the bundle, broadcast once.
+    """
+    if not scheduler:
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, n)), mp_context=ctx) as pool:
+            yield pool, {**bundle, "path": str(ws_root)}, list
+        return
+    from .cluster import dask_executor
+
+    with dask_executor(scheduler, {**bundle, "tar": pack(ws_root)}) as triple:
+        yield triple
+
+
+def _isolation_warnings(results: dict, retried: list[str]) -> list[str]:
+    notes = []
+    bare = sorted(sid for sid, r in results.items() if "isolation" in r and not r["isolation"])
+    if bare:
+        notes.append(
+            "NOT ISOLATED: kernels ran without the sandbox (bubblewrap needs root or unprivileged "
+            "user namespaces, on Linux); student code could read the grading files; submissions: "
+            + ", ".join(bare)
+        )
+    if retried:
+        notes.append(f"retried after a worker was lost (graded once): {', '.join(sorted(retried))}")
+    return notes
 
 
 def _clean_out(out: Path) -> None:
@@ -412,6 +453,12 @@ def main(argv: list[str] | None = None) -> int:
         "--memory", type=int, default=2048, help="address-space cap per kernel in MB (default 2048)"
     )
     p.add_argument("--json", action="store_true", help="also print the grades as JSON lines")
+    p.add_argument(
+        "--no-cache", action="store_true", help="run the solution's reference run even if it is cached"
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="grade on a Dask cluster: the scheduler's address, tcp://HOST:PORT"
+    )
     args = p.parse_args(argv)
     if not args.assignment:
         p.error("name an assignment (make grade ASSIGNMENT=<name> SUBMISSIONS=<dir>)")
@@ -419,7 +466,20 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"no solutions/{args.assignment}/{args.assignment}.ipynb")
     if not args.submissions.is_dir():
         p.error(f"submissions folder {args.submissions} does not exist")
-    outcome = grade(args.assignment, args.submissions, args.out, args.jobs, args.timeout, args.memory)
+    try:
+        outcome = grade(
+            args.assignment,
+            args.submissions,
+            args.out,
+            args.jobs,
+            args.timeout,
+            args.memory,
+            use_cache=not args.no_cache,
+            scheduler=args.scheduler,
+        )
+    except SolutionError as exc:
+        print(f"losslab-grade: {exc}", file=sys.stderr)
+        return 2
     for w in outcome.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.json:

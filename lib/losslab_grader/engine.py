@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config, PyFileConfigLoader
 
-from . import feedback, nbpieces, testcells, verdict
+from . import feedback, nbpieces, sandbox, testcells, verdict
 from .jail import jail_library
 
 STATUSES = ("ok", "timeout", "crashed", "invalid", "missing")
@@ -176,6 +176,7 @@ def prepare_template(name: str, ws: Path, settings: dict, jail_dir: Path) -> dic
     tests = dict(sorted(tests.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 10**6))
     release = nbformat.read(ws / "release" / name / f"{name}.ipynb", as_version=4)
     lib = jail_library(release, repo_root() / "lib" / "losslab", jail_dir / "losslab")
+    shutil.copytree(repo_root() / "data", jail_dir.parent / "data", ignore=shutil.ignore_patterns("*.py"))
     key = _digest(
         [
             src.read_bytes(),
@@ -198,18 +199,73 @@ def _digest(parts: list[bytes]) -> str:
 
 _W: dict = {}
 
+#: Where the jail shows the course library (the bundle's jail-lib/) and the course's data/.
+JAIL_COURSE = "/course"
 
-def init_worker(ws_root: str, settings: dict, name: str, info: dict, slots) -> None:
-    """Process-pool initializer: this worker's own copy of the template course and its sandbox slot.
 
-    ws_root holds template/ (the nbgrader course), jail-lib/ (the library the kernel sees as
-    <repo>/lib) and seed/ (files copied into the kernel's tmpfs).
+def pack(ws_root: Path) -> bytes:
+    """The workspace as a tar archive, for workers on other machines (no shared file system)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
+        for part in ("template", "jail-lib", "seed", "data"):
+            tar.add(ws_root / part, arcname=part)
+    return buf.getvalue()
+
+
+def _unpack(data: bytes) -> Path:
+    import io
+    import tarfile
+    import tempfile
+
+    shm = Path("/dev/shm")
+    root = Path(tempfile.mkdtemp(prefix="losslab-worker-", dir=shm if os.access(shm, os.W_OK) else None))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
+def _claim_slot() -> int:
+    """A sandbox slot no other grading process on this machine holds (a lock held for life)."""
+    import fcntl
+
+    for slot in range(1000):
+        try:
+            fd = os.open(f"/tmp/losslab-grader-slot-{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _W["slot_fd"] = fd
+        return slot
+    raise RuntimeError("no free sandbox slot")
+
+
+def _ensure(bundle: dict) -> None:
+    """Set this worker process up for bundle once: its own copy of the course, its slot, its app.
+
+    bundle: "key", "name", "settings", "info", and "path" (a workspace on this machine) or "tar"
+    (the workspace packed by :func:`pack`, for a worker elsewhere).
     """
-    with slots.get_lock():
-        slot = slots.value
-        slots.value += 1
-    ws = Path(ws_root) / f"worker-{slot}"
-    shutil.copytree(Path(ws_root) / "template", ws)
+    if _W.get("key") == bundle["key"]:
+        return
+    from nbgrader.converters import Autograde
+
+    name, info = bundle["name"], bundle["info"]
+    if _W.get("unpacked"):  # the previous run's workspace on this worker
+        shutil.rmtree(_W.pop("unpacked"), ignore_errors=True)
+    root = Path(bundle["path"]) if "path" in bundle else _unpack(bundle["tar"])
+    if "path" not in bundle:
+        _W["unpacked"] = root
+    slot = _W["slot"] if "slot" in _W else _claim_slot()
+    ws = root / f"worker-{slot}"
+    shutil.rmtree(ws, ignore_errors=True)
+    shutil.copytree(root / "template", ws)
     warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings; kernels have their own setting
     release = nbformat.read(ws / "release" / name / f"{name}.ipynb", as_version=4)
     known = {
@@ -217,30 +273,55 @@ def init_worker(ws_root: str, settings: dict, name: str, info: dict, slots) -> N
         for c in release.cells
         if testcells.meta(c).get("grade_id")
     }
-    sandbox = dict(settings.get("sandbox", {}), slot=slot, ipc_dir=str(ws / "ipc"), rw=[str(ws / "ipc")])
-    if sandbox.get("mode"):
-        sandbox["maps"] = [[f"{ws_root}/jail-lib", str(repo_root() / "lib")]]
-        sandbox["copy"] = [[f"{ws_root}/seed/mplconfig", "/tmp/mplconfig"]]
-        sandbox["binds"] = [*sandbox.get("binds", []), f"{ws_root}/seed"]
-    settings = dict(settings, sandbox=sandbox)
-    _W.update(known_ids=known, ws=ws, settings=settings, name=name, info=info)
-    from nbgrader.converters import Autograde
+    settings = bundle["settings"]
+    box = dict(settings["sandbox"], slot=slot, ipc_dir=str(ws / "ipc"), rw=[str(ws / "ipc")])
+    if box.get("mode") == "auto":  # a worker elsewhere: whatever works on its machine
+        box["mode"] = sandbox.probe(python_paths())
+    if box.get("mode"):
+        box["maps"] = [
+            [str(root / "jail-lib"), f"{JAIL_COURSE}/lib"],
+            [str(root / "data"), f"{JAIL_COURSE}/data"],
+        ]
+        box["copy"] = [[str(root / "seed" / "mplconfig"), "/tmp/mplconfig"]]
+        box["binds"] = [*python_paths(), str(root / "seed")]
+        box["env"] = dict(box.get("env", {}), PYTHONPATH=f"{JAIL_COURSE}/lib")
+    else:  # no jail: the same filtered library, from where it lies
+        box["env"] = dict(box.get("env", {}), PYTHONPATH=str(root / "jail-lib"))
+    settings = dict(settings, sandbox=box)
+    config = nbgrader_config(ws, settings)
+    app = Autograde(coursedir=_coursedir(config, name), config=config)
+    errors: list[str] = []
+    _quiet(app, errors)
+    app.force = True
+    _W.update(
+        key=bundle["key"],
+        slot=slot,
+        known_ids=known,
+        ws=ws,
+        settings=settings,
+        name=name,
+        info=info,
+        config=config,
+        app=app,
+        errors=errors,
+    )
 
-    _W["config"] = nbgrader_config(ws, settings)
-    _W["app"] = Autograde(coursedir=_coursedir(_W["config"], name), config=_W["config"])
-    _W["errors"] = []
-    _quiet(_W["app"], _W["errors"])
-    _W["app"].force = True
 
-
-def run_reference() -> dict:
+def reference_task(bundle: dict) -> dict:
     """Run the solution's test cells in the jail (trusted, with expected values); return their records."""
+    _ensure(bundle)
     return _in_child(_reference_work)
 
 
-def grade_submission(student: str, notebook: str, reference: dict) -> dict:
-    """Grade one notebook (a path read only inside the child) against the reference records."""
-    return _in_child(_grade_work, student, notebook, reference, student=student)
+def grade_task(bundle: dict, student: str, data: bytes, reference: dict) -> dict:
+    """Grade one submission (its bytes, parsed only inside the child) against the reference records.
+
+    The same function runs in a local process pool and on a Dask worker: everything it needs comes
+    in its arguments, and everything it produces goes back in its result.
+    """
+    _ensure(bundle)
+    result = _in_child(_grade_work, student, data, reference, student=student)
+    return {**result, "isolation": _W["settings"]["sandbox"].get("mode")}
 
 
 def _in_child(work, *args, student: str = REFERENCE_ID) -> dict:
@@ -255,6 +336,7 @@ def _in_child(work, *args, student: str = REFERENCE_ID) -> dict:
         code = 0
         try:
             os.setpgid(0, 0)
+            _die_with_parent()  # a worker that dies (a lost cluster node) takes its grading child along
             pipeline_mb = int(settings["memory"]) + 2048
             _, hard = resource.getrlimit(resource.RLIMIT_AS)
             resource.setrlimit(resource.RLIMIT_AS, (pipeline_mb * 1024 * 1024, hard))
@@ -289,6 +371,9 @@ def _in_child(work, *args, student: str = REFERENCE_ID) -> dict:
             except OSError:
                 pass
     _, status = os.waitpid(pid, 0)
+    box = settings["sandbox"]
+    if timed_out and box.get("mode") == "root":  # the child had no time to sweep its kernel's uid
+        sandbox.sweep(sandbox.UID_BASE + int(box["slot"]))
     seconds = round(time.perf_counter() - start, 3)
     base = {"student_id": student, "scores": {}, "public_failures": [], "seconds": seconds}
     if timed_out:
@@ -311,13 +396,22 @@ def _in_child(work, *args, student: str = REFERENCE_ID) -> dict:
     return {**base, **result, "seconds": seconds}
 
 
+def _die_with_parent() -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _autograde(student: str, nb, grading: dict, mode: str) -> tuple[object, dict]:
     """Run nbgrader's autograde on nb as student; return (executed notebook, resources of the Verdict)."""
     ws, name = _W["ws"], _W["name"]
     dest = ws / "submitted" / student / name
     dest.mkdir(parents=True)
     nbformat.write(nb, dest / f"{name}.ipynb")
-    nbpieces.GRADING.update(grading, mode=mode, verdicts={})
+    nbpieces.GRADING.update(grading, mode=mode, verdicts={}, errors={})
     os.makedirs(_W["settings"]["sandbox"]["ipc_dir"], exist_ok=True)
     app = _W["app"]
     app.coursedir.student_id = student
@@ -370,17 +464,22 @@ def decode_reference(raw: dict) -> tuple[dict, list[str]]:
     return decoded, problems
 
 
-def read_notebook(path: str):
-    """A submission read as hostile input: no symlink, no FIFO or device, bounded size and depth."""
+def read_bytes(path: Path) -> bytes:
+    """A submitted file's bytes, read as hostile input: no symlink followed, no FIFO or device opened."""
+    import stat
+
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as f:
-        import stat
-
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise ValueError("not a regular file")
         data = f.read(MAX_NOTEBOOK_BYTES + 1)
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+    return data
+
+
+def read_notebook(data: bytes):
+    """A submission parsed as hostile input: bounded depth, a valid version-4 notebook or ValueError."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -405,10 +504,10 @@ def read_notebook(path: str):
     return nb
 
 
-def _grade_work(student: str, notebook: str, reference: dict) -> dict:
+def _grade_work(student: str, data: bytes, reference: dict) -> dict:
     info = _W["info"]
     try:
-        nb = read_notebook(notebook)
+        nb = read_notebook(data)
     except (OSError, ValueError, RecursionError) as exc:
         return {"status": "invalid", "reason": str(exc)[:300] or type(exc).__name__}
     nb = preclean(nb, _W["known_ids"])
@@ -442,7 +541,8 @@ def _grade_work(student: str, notebook: str, reference: dict) -> dict:
         executed, title, sum(scores.values()), sum(info["tests"].values()), points, verdicts
     )
     reason = ""
-    if any(o.get("ename") == "MemoryError" for c in executed.cells for o in c.get("outputs", [])):
+    raised = [o.get("ename") for c in executed.cells for o in c.get("outputs", [])]
+    if "MemoryError" in [*raised, *nbpieces.GRADING["errors"].values()]:
         reason = f"MemoryError: hit the {_W['settings']['memory']} MB memory cap"
     return {
         "status": "ok",
@@ -478,7 +578,7 @@ def preclean(nb, known: dict):
 
 
 def python_paths() -> list[str]:
-    """What a kernel needs from the file system besides the system directories and the course lib."""
-    paths = {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable), str(repo_root() / "data")}
+    """What a kernel needs from the file system besides the system directories: Python and its venv."""
+    paths = {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable)}
     paths |= {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)}
     return sorted(p for p in paths if os.path.exists(p))

@@ -32,8 +32,16 @@ LIVE_KERNELS: list[AsyncKernelManager] = []
 
 #: Set by the worker before grading: grade_id -> grading source / reference records / original source.
 #: "mode" is the kernel's LOSSLAB_GRADING ("record" for submissions, "reference" for the solution);
-#: the Verdict preprocessor leaves each test cell's CellVerdict in "verdicts".
-GRADING: dict = {"sources": {}, "reference": {}, "originals": {}, "mode": "record", "verdicts": {}}
+#: the Verdict preprocessor leaves each test cell's CellVerdict in "verdicts" and the name of the
+#: exception that stopped it, if any, in "errors".
+GRADING: dict = {
+    "sources": {},
+    "reference": {},
+    "originals": {},
+    "mode": "record",
+    "verdicts": {},
+    "errors": {},
+}
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -77,15 +85,23 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 def kill_kernels() -> None:
-    """SIGKILL the process group of every kernel this process started (bwrap takes the jail with it)."""
+    """SIGKILL every kernel this process started, and wait until nothing of its jail runs any more.
+
+    bwrap takes the jail's PID namespace with it; as root, every process of the kernel's own uid is
+    also swept, so not even a process caught mid-exit outlives the submission.
+    """
     while LIVE_KERNELS:
-        pid = LIVE_KERNELS.pop().kernel_pid()
+        km = LIVE_KERNELS.pop()
+        pid = km.kernel_pid()
         for kill in (os.killpg, os.kill):
             try:
                 if pid:
                     kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        cfg = km.sandbox_config
+        if cfg.get("mode") == "root":
+            sandbox.sweep(sandbox.UID_BASE + int(cfg.get("slot", 0)))
 
 
 class CappedExecute(Execute):
@@ -146,6 +162,7 @@ class Verdict(NbGraderPreprocessor):
             return cell, resources
         original = GRADING["originals"][gid]
         result = verdict.judge(cell, GRADING["reference"][gid], testcells.hidden_lines(original))
+        GRADING["errors"][gid] = verdict.error_name(cell)
         cell.source = original
         if result.passed:
             cell.outputs = [new_output("stream", name="stdout", text="ok: every check matched\n")]

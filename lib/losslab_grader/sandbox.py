@@ -34,9 +34,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 UID_BASE = 61000
@@ -64,7 +66,8 @@ for name, value in cfg["limits"].items():
 if uid is not None:
     os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)
 os.chdir("/tmp")
-null = os.open("/dev/null", os.O_WRONLY); os.dup2(null, 1); os.dup2(null, 2)  # the kernel's own chatter
+if cfg["quiet"]:  # the kernel process's own chatter (not the notebook's outputs)
+    null = os.open("/dev/null", os.O_WRONLY); os.dup2(null, 1); os.dup2(null, 2)
 os.execve(cmd[0], cmd, cfg["env"])
 """
 
@@ -112,10 +115,9 @@ def command(kernel_cmd: list[str], cfg: dict) -> list[str]:
     m = cfg["mode"]
     uid = UID_BASE + int(cfg.get("slot", 0)) if m == "root" else None
     args = [bwrap(), "--die-with-parent", "--new-session"]
-    if m == "root":  # no user namespace: the uid drop below gives a real, distinct uid
-        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    else:
-        args += ["--unshare-all", "--disable-userns"]
+    args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if m != "root":  # as root no user namespace: the uid drop below gives a real, distinct uid
+        args += ["--unshare-user", "--disable-userns"]  # and the kernel may not nest another one
     # the fresh /proc, /dev and /tmp first: a bind below /tmp or /dev (the socket directory) goes on top
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += [
@@ -146,8 +148,40 @@ def command(kernel_cmd: list[str], cfg: dict) -> list[str]:
         "limits": limits(cfg),
         "copy": cfg.get("copy", []),
         "env": environment(cfg.get("env", {})),
+        "quiet": cfg.get("quiet", True),
     }
     return args + ["--", sys.executable, "-I", "-S", "-c", _DROP, json.dumps(drop), "--", *kernel_cmd]
+
+
+def processes_of(uid: int) -> list[int]:
+    """Live (not zombie) processes whose real uid is uid."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith(
+            "Z"
+        ):
+            found.append(int(pid))
+    return found
+
+
+def sweep(uid: int, seconds: float = 10.0) -> None:
+    """As root: SIGKILL every process of a kernel's uid until none is left (bounded)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = processes_of(uid)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
 
 
 def _parents(paths: list[str]) -> list[str]:
@@ -157,7 +191,8 @@ def _parents(paths: list[str]) -> list[str]:
         parts = Path(path).parts
         for i in range(2, len(parts)):
             found.add(str(Path(*parts[:i])))
-    return sorted(found - set(SYSTEM_DIRS), key=lambda p: (p.count("/"), p))
+    made = {"/tmp", "/dev", "/dev/shm", "/proc"}  # bwrap's own, with their own modes: leave them
+    return sorted(found - set(SYSTEM_DIRS) - made, key=lambda p: (p.count("/"), p))
 
 
 def environment(extra: dict) -> dict[str, str]:
