@@ -146,14 +146,14 @@ def perturb(reference: dict, k: int) -> dict:
             for gid, records in reference.items()}
 
 
-def _grade_submission(student: str, notebook: str, reference: dict) -> dict:
-    """The grader's grade_submission, against perturbed records for students perturb-<k>."""
+def _grade_task(bundle: dict, student: str, data: bytes, reference: dict) -> dict:
+    """The grader's grade_task, against perturbed records for students perturb-<k>."""
     from losslab_grader import engine
 
     m = re.fullmatch(re.escape(PERTURB_PREFIX) + r"(\d+)", student)
     if m:
         reference = perturb(reference, int(m.group(1)))
-    return engine.grade_submission(student, notebook, reference)
+    return engine.grade_task(bundle, student, data, reference)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -209,18 +209,18 @@ def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNo
         nbformat.write(nb, folder / student / name / f"{name}.ipynb")
 
     graded = Graded(name, root, fresh, list(submissions))
-    original_reference, original_submit = cli._cached_reference, cli.grade_submission
+    original_reference, original_task = cli._cached_reference, cli.grade_task
 
     def capture(*args, **kwargs):
         raw = original_reference(*args, **kwargs)
         graded.reference = json.loads(json.dumps(raw))
         return raw
 
-    cli._cached_reference, cli.grade_submission = capture, _grade_submission
+    cli._cached_reference, cli.grade_task = capture, _grade_task
     try:
         graded.outcome = cli.grade(name, folder, out=root / "out", jobs=jobs, timeout=timeout, progress=False)
     finally:
-        cli._cached_reference, cli.grade_submission = original_reference, original_submit
+        cli._cached_reference, cli.grade_task = original_reference, original_task
     return graded
 
 
