@@ -289,6 +289,7 @@ def _ensure(bundle: dict) -> None:
         box["env"] = dict(box.get("env", {}), PYTHONPATH=str(root / "jail-lib"))
     settings = dict(settings, sandbox=box)
     config = nbgrader_config(ws, settings)
+    _warm_up(ws, config, name, release)
     app = Autograde(coursedir=_coursedir(config, name), config=config)
     errors: list[str] = []
     _quiet(app, errors)
@@ -305,6 +306,39 @@ def _ensure(bundle: dict) -> None:
         app=app,
         errors=errors,
     )
+
+
+def _warm_up(ws: Path, config: Config, name: str, release) -> None:
+    """Autograde the untouched release once here, without a kernel, before any child is forked.
+
+    Every grading child is forked from this process: what nbgrader, SQLAlchemy, jsonschema and
+    the kernel client initialise lazily on first use (imports, mappers, compiled queries and
+    regular expressions, schema validators) is then done once per worker instead of once per
+    submission. No kernel runs here, so this process starts no thread before it forks.
+    """
+    import copy
+
+    import nbclient  # noqa: F401  (imported once here rather than in every child)
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbgrader.converters import Autograde
+
+    KernelSpecManager().get_kernel_spec("python3")  # imports IPython and ipykernel's kernelspec
+
+    warm = copy.deepcopy(config)
+    warm.Autograde.autograde_preprocessors = [
+        p for p in config.Autograde.autograde_preprocessors if p is not nbpieces.CappedExecute
+    ]
+    dest = ws / "submitted" / "warm-up" / name
+    dest.mkdir(parents=True, exist_ok=True)
+    nbformat.write(release, dest / f"{name}.ipynb")
+    app = Autograde(coursedir=_coursedir(warm, name, "warm-up"), config=warm)
+    _quiet(app)
+    app.force = True
+    try:
+        app.start()
+    except Exception:
+        pass  # a warm-up only: the real runs report their own errors
+    read_notebook(nbformat.writes(release).encode())
 
 
 def reference_task(bundle: dict) -> dict:
