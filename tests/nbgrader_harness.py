@@ -1,22 +1,29 @@
-"""Run the course's assignments through nbgrader in throwaway course roots.
+"""Run the course's assignments through the grader in throwaway course roots.
 
 Used by tests/test_assignments.py. For one assignment, :func:`grade_assignment`
 builds a temporary course root (a copy of nbgrader_config.py and the source
-folder), generates the release there (also the "fresh generation" the
-committed release is compared with), submits several notebooks as different
-students (the solution, the untouched release, every mutant of
-tests/mutants/<name>.py), autogrades them all with ONE ``nbgrader autograde``
-call and reads the scores back from the gradebook.
+folder) and generates the release there with nbgrader (the "fresh generation"
+the committed release is compared with). It then writes several notebooks, in
+nbgrader's layout ``<student>/<name>/<name>.ipynb``, as different students
+(the solution, the untouched release, every mutant of tests/mutants/<name>.py,
+any extra) and grades them all with ONE call of the course's grader,
+``losslab_grader.cli.grade``: hidden tests are written without expected values,
+so only the grader (which compares every check's record with the solution's)
+can grade them. Scores are read from the returned Outcome.
+
+A student whose id is ``perturb-<k>`` is graded against reference records in
+which record number k of every test cell was moved just beyond its tolerance
+(see :func:`perturb`): that is how the tests prove every record counts.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +36,7 @@ MUTANTS = Path(__file__).resolve().parent / "mutants"
 
 SOLUTION_ID = "solution"
 RELEASE_ID = "release"
+PERTURB_PREFIX = "perturb-"
 
 
 def _load(path: Path, module_name: str):
@@ -81,35 +89,75 @@ def solution_cells(nb) -> list[str]:
             if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
 
 
-def apply_mutant(nb, mutant: dict):
-    """A copy of the solution notebook with one solution cell's source replaced."""
+def replace_cell(nb, grade_id: str, source: str):
+    """A copy of nb with the source of the solution cell grade_id replaced."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    hits = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == mutant["cell"]]
+    hits = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id]
     if len(hits) != 1 or not nbgrader_meta(hits[0]).get("solution"):
-        raise ValueError(f"mutant {mutant['name']}: no solution cell {mutant['cell']!r}")
-    hits[0].source = mutant["source"]
+        raise ValueError(f"no solution cell {grade_id!r}")
+    hits[0].source = source
     return nb
 
 
-# Read the gradebook in the course venv's interpreter, in a subprocess: the
-# gradebook needs `alembic` on PATH and SQLAlchemy may warn, and pytest turns
-# warnings into errors.
-_DUMP = r"""
-import json, sys, warnings
-warnings.simplefilter("ignore")
-from nbgrader.api import Gradebook
-db_url, name = sys.argv[1], sys.argv[2]
-out = {}
-with Gradebook(db_url, "losslab") as gb:
-    for sub in gb.assignment_submissions(name):
-        cells = {}
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                cells[g.name] = {"score": g.score, "auto_score": g.auto_score, "max_score": g.max_score,
-                                 "needs_manual_grade": g.needs_manual_grade}
-        out[sub.student_id] = cells
-print(json.dumps(out))
-"""
+def apply_mutant(nb, mutant: dict):
+    """A copy of the solution notebook with one solution cell's source replaced."""
+    try:
+        return replace_cell(nb, mutant["cell"], mutant["source"])
+    except ValueError as exc:
+        raise ValueError(f"mutant {mutant['name']}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# reference records moved just beyond their tolerance
+
+
+def _perturb_record(record: dict) -> dict:
+    """The record with its value moved just beyond the tolerance it declared (any kind of record)."""
+    r = copy.deepcopy(record)
+    declared = r.get("declared") or {}
+    if r.get("kind") == "close" and r.get("type") == "array":
+        rtol, atol = float(declared.get("rtol", 1e-6)), float(declared.get("atol", 1e-8))
+        e = _decode_array(r)
+        sign = (e >= 0) * 2.0 - 1.0  # 0 moves up
+        moved = e + sign * (2 * atol + 2 * rtol * abs(e))
+        r["data"] = base64.b64encode(moved.astype("<f8").tobytes()).decode("ascii")
+    elif r.get("kind") == "shape":
+        r["shape"] = [*(r.get("shape") or []), 1]
+    elif r.get("kind") == "true":
+        r["value"] = not r["value"]
+    elif r.get("kind") == "raises":  # raised <-> returned normally
+        r["mro"] = [] if r.get("mro") else ["ArithmeticError", "Exception"]
+        r["declared"] = dict(declared, expected=r["mro"][:1])
+    else:
+        raise ValueError(f"cannot perturb a record {r.get('kind')!r}/{r.get('type')!r}")
+    return r
+
+
+def _decode_array(record: dict):
+    import numpy as np
+
+    data = base64.b64decode(record["data"])
+    return np.frombuffer(data, dtype="<f8").reshape(record["shape"]).copy()
+
+
+def perturb(reference: dict, k: int) -> dict:
+    """Reference records with record number k of every test cell (that has one) perturbed."""
+    return {gid: [(_perturb_record(r) if i == k else r) for i, r in enumerate(records)]
+            for gid, records in reference.items()}
+
+
+def _grade_task(bundle: dict, student: str, data: bytes, reference: dict) -> dict:
+    """The grader's grade_task, against perturbed records for students perturb-<k>."""
+    from losslab_grader import engine
+
+    m = re.fullmatch(re.escape(PERTURB_PREFIX) + r"(\d+)", student)
+    if m:
+        reference = perturb(reference, int(m.group(1)))
+    return engine.grade_task(bundle, student, data, reference)
+
+
+# ----------------------------------------------------------------------------------------------
+# grading
 
 
 @dataclass
@@ -120,16 +168,33 @@ class Graded:
     root: Path
     fresh_release: Path
     students: list[str]
-    returncode: int
-    log: str
-    scores: dict[str, dict[str, dict]] = field(default_factory=dict)
+    outcome: object = None  # losslab_grader.cli.Outcome
+    reference: dict = field(default_factory=dict)  # grade_id -> the solution's raw records
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        return self.outcome.by_student()
+
+    def scores(self, student: str) -> dict[str, float]:
+        """Points of every test cell for student (0 for every cell unless graded normally)."""
+        return self.rows[student]["scores"]
+
+    @property
+    def max_points(self) -> dict[str, float]:
+        return dict(self.outcome.tests)
 
     def autograded(self, student: str) -> Path:
-        return self.root / "grading" / "nbgrader" / "autograded" / student / self.name / f"{self.name}.ipynb"
+        return self.outcome.out / "autograded" / student / f"{self.name}.ipynb"
+
+    def feedback(self, student: str) -> Path:
+        return self.outcome.out / "feedback" / student / f"{self.name}.html"
 
 
-def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNode] | None = None) -> Graded:
-    """Generate, submit (solution, release, mutants, extra) and autograde NAME in course root."""
+def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNode] | None = None,
+                     jobs: int = 2, timeout: float = 120.0) -> Graded:
+    """Generate NAME in course root, then grade solution, release, mutants and extra with the grader."""
+    from losslab_grader import cli
+
     release.make_course_root(root, [name], REPO)
     release.generate(root, name)
     fresh = root / "assignments" / name
@@ -138,22 +203,24 @@ def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNo
     for m in mutants(name):
         submissions[mutant_student(m)] = apply_mutant(source_notebook(name), m)
     submissions.update(extra or {})
+    folder = root / "submissions"
     for student, nb in submissions.items():
-        folder = root / "grading" / "nbgrader" / "submitted" / student / name
-        # data files of the release sit beside the notebook, as a student has them
-        shutil.copytree(fresh, folder, dirs_exist_ok=True)
-        nbformat.write(nb, folder / f"{name}.ipynb")
+        (folder / student / name).mkdir(parents=True)
+        nbformat.write(nb, folder / student / name / f"{name}.ipynb")
 
-    env = release.nbgrader_env()
-    proc = subprocess.run(release.nbgrader_cmd() + ["autograde", name, "--force"],
-                          cwd=root, env=env, capture_output=True, text=True)
-    graded = Graded(name, root, fresh, list(submissions), proc.returncode, proc.stdout + proc.stderr)
-    db_url = f"sqlite:///{root / 'grading' / 'nbgrader' / 'gradebook.db'}"
-    dump = subprocess.run([sys.executable, "-c", _DUMP, db_url, name], cwd=root, env=env,
-                          capture_output=True, text=True)
-    if dump.returncode != 0:
-        raise RuntimeError(f"reading the gradebook failed:\n{dump.stderr}")
-    graded.scores = json.loads(dump.stdout)
+    graded = Graded(name, root, fresh, list(submissions))
+    original_reference, original_task = cli._cached_reference, cli.grade_task
+
+    def capture(*args, **kwargs):
+        raw = original_reference(*args, **kwargs)
+        graded.reference = json.loads(json.dumps(raw))
+        return raw
+
+    cli._cached_reference, cli.grade_task = capture, _grade_task
+    try:
+        graded.outcome = cli.grade(name, folder, out=root / "out", jobs=jobs, timeout=timeout, progress=False)
+    finally:
+        cli._cached_reference, cli.grade_task = original_reference, original_task
     return graded
 
 
@@ -232,6 +299,61 @@ def leaks(source, released) -> list[str]:
     return problems
 
 
+def _significant_digits(literal: str) -> int:
+    mantissa = re.split(r"[eE]", literal.replace("_", ""))[0].lstrip("+-").replace(".", "")
+    return len(mantissa.strip("0")) or 1
+
+
+def hidden_literal_problems(nb) -> list[str]:
+    """Why the hidden regions of a source notebook are not written without literal answers.
+
+    A hidden check's expected value is the reference record, so a check_close/check_shape there
+    passes nothing beyond its label and value (tolerances rtol/atol may stay); no float literal
+    has more than 4 significant digits (a pasted answer); own_work is not called (the grading
+    jail has no reference module to delegate to).
+    """
+    import ast
+
+    problems = []
+    for c in nb.cells:
+        if c.cell_type != "code" or BEGIN_HIDDEN not in c.source:
+            continue
+        gid = nbgrader_meta(c).get("grade_id", "?")
+        hidden = _hidden_lines(c.source)
+        for node in ast.walk(ast.parse(c.source)):
+            if getattr(node, "lineno", None) not in hidden:
+                continue
+            where = f"{gid}, line {node.lineno}"
+            if isinstance(node, ast.Call):
+                fn = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if fn in ("check_close", "check_shape") and (
+                        len(node.args) > 2 or any(k.arg not in ("rtol", "atol") for k in node.keywords)):
+                    problems.append(f"{where}: {fn} is given an expected value, a hint or a message")
+            if isinstance(node, (ast.Name, ast.Attribute)) and "own_work" in (
+                    getattr(node, "id", None), getattr(node, "attr", None)):
+                problems.append(f"{where}: own_work")
+            if isinstance(node, ast.Constant) and isinstance(node.value, float):
+                text = ast.get_source_segment(c.source, node) or repr(node.value)
+                if _significant_digits(text) > 4:
+                    problems.append(f"{where}: float literal {text} (more than 4 significant digits)")
+    return problems
+
+
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def _hidden_lines(source: str) -> set[int]:
+    """1-based numbers of the lines inside hidden regions (markers included)."""
+    numbers, inside = set(), False
+    for i, line in enumerate(source.splitlines(), start=1):
+        inside = inside or BEGIN_HIDDEN in line
+        if inside:
+            numbers.add(i)
+        if END_HIDDEN in line:
+            inside = False
+    return numbers
+
+
 def calls(text: str, function: str) -> list[str]:
     """The argument text of every call function(...) in text (parentheses balanced)."""
     found = []
@@ -249,7 +371,7 @@ def summary_names(nb) -> list[str] | None:
     code = [c for c in nb.cells if c.cell_type == "code"]
     if not code:
         return None
-    m = re.search(r"summary\((\[.*?\])\)", code[-1].source, re.S)
+    m = re.search(r"summary\((\[.*?\])[,)]", code[-1].source, re.S)
     if not m:
         return None
     import ast
@@ -265,3 +387,89 @@ def outputs(nb_path: Path) -> list[tuple[str, dict]]:
         for o in c.get("outputs", []):
             found.append((nbgrader_meta(c).get("grade_id", f"#{i}"), o))
     return found
+
+
+# ----------------------------------------------------------------------------------------------
+# The student's loop: the release filled in, run as a student runs it (no grader), and validated
+
+ANSWER = "My answer: the hinge has a kink at zero, where the two one-sided slopes differ."
+
+
+def student_version(name: str, mutant: dict | None = None, answered: bool = True):
+    """The committed release as a student would fill it in.
+
+    Every code stub gets the solution's code (one cell the mutant's instead); every written
+    question gets an answer, or keeps the released "YOUR ANSWER HERE" when answered is False.
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(release_notebook(name))))
+    solution = {nbgrader_meta(c).get("grade_id"): c.source for c in source_notebook(name).cells}
+    for c in nb.cells:
+        meta = nbgrader_meta(c)
+        if not meta.get("solution"):
+            continue
+        gid = meta["grade_id"]
+        if c.cell_type == "code":
+            c.source = mutant["source"] if mutant and mutant["cell"] == gid else solution[gid]
+        elif answered:
+            c.source = ANSWER
+    if mutant and not any(nbgrader_meta(c).get("grade_id") == mutant["cell"] for c in nb.cells):
+        raise ValueError(f"mutant {mutant['name']}: no cell {mutant['cell']}")
+    return nb
+
+
+def _clean_env() -> dict[str, str]:
+    env = release.nbgrader_env()
+    for var in ("LOSSLAB_GRADING", "JPY_SESSION_NAME", "NBGRADER_VALIDATING", "NBGRADER_EXECUTION"):
+        env.pop(var, None)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def run_as_student(nb, folder: Path, name: str, timeout: int = 600) -> nbformat.NotebookNode:
+    """Save nb as folder/NAME.ipynb, run every cell in a fresh kernel as Run All does, return it executed.
+
+    The saved file keeps no outputs (what the student saved); the executed notebook is returned.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    out = folder / "executed.ipynb"
+    cmd = [str(Path(release.nbgrader_cmd()[0]).with_name("jupyter-execute")), "--allow-errors",
+           f"--timeout={timeout}", f"--output={out}", str(path)]
+    proc = subprocess.run(cmd, cwd=folder, env=_clean_env(), capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise RuntimeError(f"running {path} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return nbformat.read(out, as_version=4)
+
+
+def cell_error(cell) -> str:
+    """'' when a code cell ran clean, else its error as 'Name: message' (the first error output)."""
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "error":
+            return f"{o.get('ename')}: {o.get('evalue')}"
+    return ""
+
+
+def first_failure(executed) -> tuple[str, str] | None:
+    """(grade_id, error) of the first test cell that failed in an executed notebook, or None."""
+    for c in executed.cells:
+        meta = nbgrader_meta(c)
+        if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            error = cell_error(c)
+            if error:
+                return meta["grade_id"], error
+    return None
+
+
+def summary_output(executed) -> tuple[bool, str]:
+    """(passed, text) of the summary cell (the last code cell) of an executed notebook."""
+    last = [c for c in executed.cells if c.cell_type == "code"][-1]
+    text = "".join(o.get("text", "") for o in last.get("outputs", []) if o.get("output_type") == "stream")
+    error = cell_error(last)
+    return not error, text + error
+
+
+def validate_file(path: Path) -> subprocess.CompletedProcess:
+    """nbgrader validate on one saved notebook, from its folder, as a student runs it."""
+    return subprocess.run(release.nbgrader_cmd() + ["validate", path.name], cwd=path.parent,
+                          env=_clean_env(), capture_output=True, text=True)

@@ -3,8 +3,11 @@
 Fast tests read the notebooks. Slow tests grade every assignment once, in a
 throwaway course root per assignment (tests/nbgrader_harness.py): the
 solution, the untouched release and every mutant of tests/mutants/<name>.py
-are submitted as different students and autograded by ONE ``nbgrader
-autograde`` call per assignment; the assignments are graded in parallel.
+are submitted as different students and graded by ONE call of the course's
+grader (``losslab_grader.cli.grade``) per assignment. For 02 the same run also
+grades a correct solution written differently (tests/variants/02_svm_loss.py)
+and the solution against reference records perturbed just beyond their
+tolerance, one record per test cell at a time.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 
 import nbgrader_harness as h
 import pytest
@@ -23,31 +25,46 @@ NAMES = h.assignment_names()
 MUTANT_CASES = [(name, m) for name in NAMES for m in h.mutants(name)]
 
 
+#: Assignment whose grading also proves that every reference record counts and that style does not.
+PROOF = "02_svm_loss"
+#: Students perturb-0 .. perturb-(N-1): record k of every test cell of PROOF moved beyond its tolerance.
+PERTURBED_RECORDS = 16
+VARIANT_ID = "variant"
+
+
+def _extra(name: str) -> dict:
+    if name != PROOF:
+        return {}
+    extra = {f"{h.PERTURB_PREFIX}{k}": h.source_notebook(name) for k in range(PERTURBED_RECORDS)}
+    nb = h.source_notebook(name)
+    variant = h._load(h.REPO / "tests" / "variants" / f"{name}.py", "losslab_variant").VARIANT
+    for cell, source in variant.items():
+        nb = h.replace_cell(nb, cell, source)
+    extra[VARIANT_ID] = nb
+    return extra
+
+
 @pytest.fixture(scope="session")
 def graded(request, tmp_path_factory) -> dict[str, h.Graded | Exception]:
-    """The selected assignments generated and autograded once (in parallel), keyed by name.
+    """The selected assignments generated and graded once each, keyed by name.
 
-    A grading run that raises is stored as its exception, so that one broken
-    assignment fails its own tests only.
+    Assignments are graded one after the other, each run with a worker per core. A grading run
+    that raises is stored as its exception, so that one broken assignment fails its own tests only.
     """
     wanted = set()
     for item in request.session.items:
         if "graded" in getattr(item, "fixturenames", ()):
             params = getattr(getattr(item, "callspec", None), "params", {})
             wanted.add(params.get("name", NAMES[0]))
-    wanted = sorted(wanted)
-    base = tmp_path_factory.mktemp("nbgrader")
-
-    def run(name: str):
+    base = tmp_path_factory.mktemp("grading")
+    results = {}
+    for name in sorted(wanted):
         try:
-            return h.grade_assignment(name, base / name)
+            results[name] = h.grade_assignment(name, base / name, _extra(name),
+                                               jobs=max(2, os.cpu_count() or 1))
         except Exception as exc:  # reported by the tests of this assignment
-            return exc
-
-    jobs = max(1, min(len(wanted), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(run, wanted))
-    return dict(zip(wanted, results, strict=True))
+            results[name] = exc
+    return results
 
 
 def _graded(graded, name: str) -> h.Graded:
@@ -99,13 +116,37 @@ def test_source_follows_the_assignment_format(name):
             assert "Rubric:" in c.source, f"{m['grade_id']}: the model answer carries a Rubric: list"
     auto_points = sum(p for _, p in tests)
     assert 8 <= auto_points <= 25, f"{auto_points} autograded points (aim for 10-20)"
-    # every stub is guarded by own_work in a hidden region of at least one test
+    # every function a student writes is exercised by the hidden tests
     hidden = "\n".join(h.region_text(c.source) for c in nb.cells if c.cell_type == "code")
-    guards = h.calls(hidden, "own_work")
     for c, m in zip(nb.cells, meta, strict=True):
         if c.cell_type == "code" and m.get("solution"):
             for fn in re.findall(r"^def (\w+)\(", c.source, re.M):
-                assert any(re.search(rf"\b{fn}\b", g) for g in guards), f"no hidden own_work guard calls {fn}"
+                assert re.search(rf"\b{fn}\(", hidden), f"no hidden test calls {fn}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hidden_tests_hold_no_literal_answers(name):
+    """Hidden tests' expected values are the reference records: no expected argument, no long float
+    literal (a pasted answer), no own_work (the grading jail makes delegation impossible)."""
+    problems = h.hidden_literal_problems(h.source_notebook(name))
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def test_the_hidden_literal_check_catches_each_kind_of_answer():
+    def cell(hidden: str):
+        src = ("with case('t'):\n    x = 1\n    ### BEGIN HIDDEN TESTS\n" + hidden
+               + "    ### END HIDDEN TESTS\n")
+        return h.nbformat.v4.new_code_cell(src, metadata={"nbgrader": {"grade": True, "grade_id": "t"}})
+
+    nb = h.nbformat.v4.new_notebook()
+    nb.cells = [cell("    check_close('a', f(x))\n    check_shape('b', g(x))\n"
+                     "    check_close('c', f(x), rtol=1e-4, atol=0.25)\n")]
+    assert h.hidden_literal_problems(nb) == []
+    for bad in ["    check_close('a', f(x), 2.5)\n", "    check_close('a', f(x), expected=[1, 2])\n",
+                "    check_shape('a', g(x), (3, 4))\n", "    y = f(x) + 3.14159\n",
+                "    own_work('t', ('losslab.scores',), f, x)\n", "    z = checks.own_work\n"]:
+        nb.cells = [cell(bad)]
+        assert h.hidden_literal_problems(nb), bad
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -141,10 +182,11 @@ def test_committed_release_is_fresh(name, graded):
     assert not problems, "stale release; run `make release`:\n" + "\n".join(problems)
 
 
-def _scores(g: h.Graded, student: str) -> dict[str, dict]:
-    assert g.returncode == 0, f"nbgrader autograde {g.name} failed:\n{g.log[-3000:]}"
-    assert student in g.scores, f"{student} was not graded:\n{g.log[-3000:]}"
-    return g.scores[student]
+def _scores(g: h.Graded, student: str) -> dict[str, float]:
+    row = g.rows.get(student)
+    assert row is not None, f"{student} was not graded: {sorted(g.rows)}"
+    assert row["status"] == "ok", f"{student}: {row['status']}: {row['reason']}"
+    return row["scores"]
 
 
 @pytest.mark.slow
@@ -153,14 +195,12 @@ def test_solution_gets_full_marks_and_runs_clean(name, graded):
     g = _graded(graded, name)
     scores = _scores(g, h.SOLUTION_ID)
     tests = h.test_cells(h.source_notebook(name))
-    lost = {t: scores[t] for t, _ in tests if scores[t]["auto_score"] != scores[t]["max_score"]}
-    assert not lost, f"the solution loses points: {lost}"
+    assert g.max_points == dict(tests), "the grader and the source disagree on the test cells"
+    lost = {t: (scores[t], p) for t, p in tests if scores[t] != p}
+    assert not lost, f"the solution loses points (got, max): {lost}"
     bad = [(gid, o.get("name") or o.get("ename")) for gid, o in h.outputs(g.autograded(h.SOLUTION_ID))
            if o["output_type"] == "error" or (o["output_type"] == "stream" and o["name"] == "stderr")]
     assert not bad, f"the solution writes errors or stderr: {bad}"
-    text = "".join(o.get("text", "") for gid, o in h.outputs(g.autograded(h.SOLUTION_ID)) if gid == "summary")
-    n = len(tests)
-    assert f"All {n} visible tests pass" in text, f"summary cell said: {text!r}"
 
 
 @pytest.mark.slow
@@ -168,27 +208,68 @@ def test_solution_gets_full_marks_and_runs_clean(name, graded):
 def test_untouched_release_scores_zero(name, graded):
     g = _graded(graded, name)
     scores = _scores(g, h.RELEASE_ID)
-    tests = h.test_cells(h.source_notebook(name))
-    earned = {t: scores[t]["auto_score"] for t, _ in tests if scores[t]["auto_score"]}
+    earned = {t: p for t, p in scores.items() if p}
     assert not earned, f"the untouched release earns points: {earned}"
-    errors = [o for gid, o in h.outputs(g.autograded(h.RELEASE_ID))
-              if gid == "summary" and o["output_type"] == "error"]
-    assert errors and "visible tests pass" in errors[0]["evalue"], "the summary cell raises on the release"
-    assert errors[0]["evalue"].startswith(f"0 of {len(tests)} ")
+    assert set(scores) == {t for t, _ in h.test_cells(h.source_notebook(name))}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES,
                          ids=[f"{n}-{m['name']}" for n, m in MUTANT_CASES])
 def test_mutant_loses_exactly_its_cells(name, mutant, graded):
-    scores = _scores(_graded(graded, name), h.mutant_student(mutant))
-    got = {t: scores[t]["auto_score"] for t, _ in h.test_cells(h.source_notebook(name))}
-    full = {t: scores[t]["max_score"] for t in got}
+    g = _graded(graded, name)
+    got = _scores(g, h.mutant_student(mutant))
+    full = g.max_points
     wrong_pass = [t for t in mutant["fails"] if got[t] != 0]
     wrong_fail = [t for t in got if t not in mutant["fails"] and got[t] != full[t]]
     assert not wrong_pass and not wrong_fail, (
         f"mutant {mutant['name']}: should fail {mutant['fails']}; "
         f"passed anyway {wrong_pass}; lost points unexpectedly {wrong_fail}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [PROOF])
+def test_every_reference_record_counts(name, graded):
+    """The solution graded against records with record k of each cell moved just beyond its tolerance
+    (scaled by 1 + 2 rtol, plus 2 atol; a shape grown, a bool flipped) loses exactly those cells."""
+    g = _graded(graded, name)
+    counts = {gid: len(records) for gid, records in g.reference.items()}
+    assert counts and max(counts.values()) <= PERTURBED_RECORDS, (
+        f"raise PERTURBED_RECORDS to {max(counts.values())}: {counts}")
+    assert set(counts) == set(g.max_points)
+    for k in range(PERTURBED_RECORDS):
+        got = _scores(g, f"{h.PERTURB_PREFIX}{k}")
+        should_fail = {gid for gid, n in counts.items() if n > k}
+        lost = {gid for gid, p in got.items() if p != g.max_points[gid]}
+        assert lost == should_fail, (
+            f"record {k} perturbed: lost {sorted(lost)}, expected {sorted(should_fail)}")
+
+
+def test_perturbation_crosses_the_tolerance_and_no_further():
+    """The perturbed value fails the grader's comparison; one a hundred times closer passes."""
+    import numpy as np
+    from losslab_grader import verdict
+
+    cases = [(5.26667, 1e-6, 1e-8), (0.0, 1e-6, 1e-8), (-2.0, 0.0, 1e-6), (1510.26, 1e-3, 0)]
+    for value, rtol, atol in cases:
+        record = {"kind": "close", "label": "x", "type": "array", "shape": [],
+                  "data": h.base64.b64encode(np.float64(value).tobytes()).decode(),
+                  "declared": {"rtol": rtol, "atol": atol}}
+        _, _, original = verdict.decode(record)
+        _, _, moved = verdict.decode(h._perturb_record(record))
+        assert verdict.compare("close", original, "close", moved, record["declared"]), value
+        near = original.array + (moved.array - original.array) / 100
+        assert not verdict.compare("close", verdict.Value("array", near, ()), "close", original,
+                                   record["declared"]), value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [PROOF])
+def test_differently_written_solution_keeps_full_marks(name, graded):
+    g = _graded(graded, name)
+    got = _scores(g, VARIANT_ID)
+    lost = {t: (p, g.max_points[t]) for t, p in got.items() if p != g.max_points[t]}
+    assert not lost, f"a correct solution in another style loses points: {lost}"
 
 
 @pytest.mark.slow

@@ -245,35 +245,186 @@ def own_work(case_name: str, forbidden: tuple[str, ...], fn, *args, **kwargs):
     return result
 
 
+class _StderrWatch:
+    """sys.stderr while a case runs: passes everything on, and notes that something was written.
+
+    nbgrader validate fails a test cell that wrote to stderr (a numpy warning, for instance) even
+    when every check passed, so the summary must know.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.written = ""
+
+    def write(self, text):
+        if text and not self.written:
+            self.written = str(text).strip().splitlines()[0][:200] if str(text).strip() else ""
+        return self.inner.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, CheckFailure):
+        return text.splitlines()[0] if text else "a check failed"
+    if isinstance(exc, NotImplementedError):
+        return "NotImplementedError: the function is still a stub (replace raise NotImplementedError())"
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+#: The first failure of every case that failed: name -> one line (the check's message or the error).
+failures: dict[str, str] = {}
+
+
 @contextlib.contextmanager
 def case(name: str):
-    """Record whether the checks inside passed (the exception still fails the cell)."""
+    """Record whether the checks inside passed (the exception still fails the cell).
+
+    A case also fails when its cell wrote to stderr (nbgrader validate fails such a cell).
+    """
     results[name] = "failed"
-    yield
+    failures[name] = "the cell stopped before its end"
+    watch = None
+    if not MODE:
+        watch = _StderrWatch(sys.stderr)
+        sys.stderr = watch
+    try:
+        yield
+    except BaseException as exc:
+        failures[name] = _first_line(exc)
+        raise
+    finally:
+        if watch is not None and sys.stderr is watch:
+            sys.stderr = watch.inner
+    if watch is not None and watch.written:
+        failures[name] = f"every check passed, but the cell wrote to stderr ({watch.written})"
+        return
     results[name] = "passed"
+    failures.pop(name, None)
 
 
-def summary(names: list[str]) -> None:
-    """Print every case's outcome; raise if any failed or did not run.
+# --------------------------------------------------------------------------- the saved notebook
 
-    Run the whole notebook first (Kernel > Restart Kernel and Run All Cells):
-    a case whose cell has not run since the restart counts as not run.
+
+def _checksum(cell: dict) -> str:
+    """nbgrader's checksum of a cell (nbgrader.utils.compute_checksum), without importing nbgrader."""
+    import hashlib
+
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    m = hashlib.md5()  # noqa: S324 - nbgrader's own choice; not a security measure
+    source = cell.get("source", "")
+    m.update(("".join(source) if isinstance(source, list) else source).encode("utf-8"))
+    m.update(str(cell.get("cell_type")).encode("utf-8"))
+    grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
+    locked = _is_locked(meta)
+    for flag in (grade, solution, locked):
+        m.update(str(flag).encode("utf-8"))
+    m.update(str(meta.get("grade_id")).encode("utf-8"))
+    if grade:
+        m.update(str(float(meta.get("points", 0))).encode("utf-8"))
+    return m.hexdigest()
+
+
+def _is_locked(meta: dict) -> bool:
+    """nbgrader.utils.is_locked: a solution cell never is, a grade cell always is."""
+    return not meta.get("solution") and bool(meta.get("grade") or meta.get("locked"))
+
+
+def _saved_notebook(notebook: str | None):
+    """(path, parsed JSON) of the notebook this kernel runs, as last saved; (None, None) if unknown."""
+    import json
+
+    candidates = []
+    session = os.environ.get("JPY_SESSION_NAME", "")  # JupyterLab: the notebook's path
+    if session.endswith(".ipynb") and not os.environ.get("NBGRADER_VALIDATING"):
+        candidates.append(session)
+    if notebook:
+        candidates.append(os.path.join(os.getcwd(), notebook))
+    for path in candidates:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return path, json.load(f)
+        except (OSError, ValueError):
+            continue
+    return None, None
+
+
+def _notebook_problems(nb: dict) -> list[str]:
+    """What nbgrader validate finds in a saved notebook besides failing test cells.
+
+    A written answer (a graded solution cell) whose checksum is still the released one: "You did
+    not provide a response"; a locked cell whose checksum changed; a cell whose type changed.
+    """
+    problems = []
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not isinstance(meta, dict) or not meta.get("grade_id"):
+            continue
+        gid = meta["grade_id"]
+        if meta.get("cell_type") and meta["cell_type"] != cell.get("cell_type"):
+            problems.append(f"{gid}: the cell was changed from {meta['cell_type']} to another type")
+            continue
+        if "checksum" not in meta:
+            continue
+        same = meta["checksum"] == _checksum(cell)
+        if meta.get("grade") and meta.get("solution") and same:
+            problems.append(f"{gid}: no answer yet (replace YOUR ANSWER HERE / YOUR CODE HERE)")
+        elif _is_locked(meta) and not same:
+            problems.append(f"{gid}: this read-only cell was edited (undo the change)")
+    return problems
+
+
+def summary(names: list[str], notebook: str | None = None) -> None:
+    """Print every visible test's verdict and the written answers' state; raise if anything fails.
+
+    Run the whole notebook first (Kernel > Restart Kernel and Run All Cells): a case whose cell
+    has not run since the restart counts as not run. notebook: the file name of this notebook, read
+    (as last saved) for unanswered questions and edited read-only cells, as nbgrader validate does.
     """
     __tracebackhide__ = True
     if MODE:
         return
     width = max(len(n) for n in names)
     failed = [n for n in names if results.get(n) != "passed"]
+    print("Visible tests:")
     for n in names:
-        status = results.get(n, "not run")
-        mark = "ok  " if status == "passed" else "FAIL"
-        print(f"  {mark} {n:<{width}}  {status}")
-    if failed:
+        if results.get(n) == "passed":
+            print(f"  ok   {n:<{width}}")
+        elif n in results:
+            print(f"  FAIL {n:<{width}}  {failures.get(n, 'failed')}")
+        else:
+            print(f"  FAIL {n:<{width}}  not run since the kernel started: run its cell (or Run All)")
+    path, nb = _saved_notebook(notebook)
+    problems = _notebook_problems(nb) if nb is not None else []
+    if nb is None:
+        print("Written answers: not checked (the saved notebook was not found).")
+    elif problems:
+        print(f"The saved notebook ({os.path.basename(path)}):")
+        for p in problems:
+            print(f"  FAIL {p}")
+    else:
+        print(f"Written answers: every question has an answer in the saved {os.path.basename(path)}.")
+    if failed or problems:
+        parts = [f"{len(names) - len(failed)} of {len(names)} visible tests pass"]
+        if failed:
+            parts.append(f"fix: {', '.join(failed)}")
+        if problems:
+            parts.append("see the saved notebook's problems above")
         raise CheckFailure(
-            f"{len(names) - len(failed)} of {len(names)} visible tests pass; fix: {', '.join(failed)}. "
+            "; ".join(parts) + ". nbgrader validate fails this notebook too. "
             "Hidden tests run when the notebook is graded."
         )
+    if nb is None:
+        print(
+            f"All {len(names)} visible tests pass. nbgrader validate also fails a written question "
+            "still reading YOUR ANSWER HERE: answer each one. Hidden tests run when the notebook is graded."
+        )
+        return
     print(
-        f"All {len(names)} visible tests pass: nbgrader validate will agree. "
+        f"All {len(names)} visible tests pass and every written question has an answer: "
+        "nbgrader validate will agree on the notebook as saved (save it first). "
         "Hidden tests run when the notebook is graded."
     )

@@ -8,6 +8,7 @@ exactly the ``fails`` cells score 0 and every other test cell scores full.
 MUTANTS = [
     {
         "name": "bias_always_added",
+        "message": r"unsupported operand type\(s\) for \+: .* and 'NoneType'",
         "cell": "linear_scores",
         "source": '''def linear_scores(W, X, b=None):
     """Class scores S = X W + b."""
@@ -18,6 +19,7 @@ MUTANTS = [
     },
     {
         "name": "bias_ignored",
+        "message": r"add b\[c\] to every score of class c",
         "cell": "linear_scores",
         "source": '''def linear_scores(W, X, b=None):
     """Class scores S = X W + b."""
@@ -27,6 +29,7 @@ MUTANTS = [
     },
     {
         "name": "operands_swapped",
+        "message": r"operands are swapped",
         "cell": "linear_scores",
         "source": '''def linear_scores(W, X, b=None):
     """Class scores S = X W + b."""
@@ -39,6 +42,7 @@ MUTANTS = [
     },
     {
         "name": "ones_prepended",
+        "message": r"the ones go in the LAST column",
         "cell": "append_bias",
         "source": '''def append_bias(X):
     """The bias trick: X (N, D) -> (N, D + 1) with a last column of ones."""
@@ -48,6 +52,7 @@ MUTANTS = [
     },
     {
         "name": "argmax_over_classes_axis0",
+        "message": r"argmax ran over axis 0",
         "cell": "predict_labels",
         "source": '''def predict_labels(scores):
     """The predicted class of each row of scores (N, C): the argmax, shape (N,)."""
@@ -57,6 +62,7 @@ MUTANTS = [
     },
     {
         "name": "max_score_not_index",
+        "message": r"return their INDEX \(np\.argmax\)",
         "cell": "predict_labels",
         "source": '''def predict_labels(scores):
     """The predicted class of each row of scores (N, C): the argmax, shape (N,)."""

@@ -42,6 +42,7 @@ _VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg, delta=1.0):
 MUTANTS = [
     {
         "name": "single_counts_correct_class",
+        "message": r"3\.9 means the correct class was counted against itself",
         "cell": "svm_loss_single",
         "source": '''def svm_loss_single(scores, y, delta=1.0):
     """Multiclass SVM loss of one example."""
@@ -51,6 +52,7 @@ MUTANTS = [
     },
     {
         "name": "naive_sum_not_mean",
+        "message": r"got 10\.1859.*\n.*10\.19 is the sum over the batch: divide by N",
         "cell": "svm_loss_naive",
         "source": _naive(mean="pass"),
         # the regularization cell compares reg against reg = 0, so it still passes
@@ -58,24 +60,28 @@ MUTANTS = [
     },
     {
         "name": "naive_gradient_sign_flipped",
+        "message": r"opposite sign means the columns j and y\[i\] were swapped",
         "cell": "svm_loss_naive",
         "source": _naive(plus="-", minus="+"),
         "fails": ["test_svm_naive_grad"],
     },
     {
         "name": "naive_half_reg_convention",
+        "message": r"half of it means the 0\.5 \* reg convention",
         "cell": "svm_loss_naive",
         "source": _naive(half="0.5 * ", two=""),
         "fails": ["test_svm_naive_reg"],
     },
     {
         "name": "vectorized_keeps_correct_class_margin",
+        "message": r"got 3\.0503.*\n.*3\.05 means the correct class's own margin",
         "cell": "svm_loss_vectorized",
         "source": _VECTORIZED.format(correct="S[rows, y][:, None]", zero="pass"),
         "fails": ["test_svm_vectorized_loss", "test_svm_vectorized_grad"],
     },
     {
         "name": "vectorized_broadcasts_correct_scores_as_row",
+        "message": r"could not be broadcast together with shapes \(5,3\) \(5,\)",
         "cell": "svm_loss_vectorized",
         "source": _VECTORIZED.format(correct="S[rows, y]", zero="margins[rows, y] = 0"),
         "fails": ["test_svm_vectorized_loss", "test_svm_vectorized_grad"],

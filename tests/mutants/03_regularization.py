@@ -3,6 +3,7 @@
 MUTANTS = [
     {
         "name": "l2_half_convention",
+        "message": r"0\.5 means the 0\.5 \* reg convention",
         "cell": "l2_regularization",
         "source": '''def l2_regularization(W, reg):
     """L2 penalty, with the 0.5 * reg convention the course does not use."""
@@ -12,6 +13,7 @@ MUTANTS = [
     },
     {
         "name": "l2_gradient_missing_factor_2",
+        "message": r"0\.25 each means the factor 2 is missing",
         "cell": "l2_regularization",
         "source": '''def l2_regularization(W, reg):
     """L2 penalty reg * sum(W**2) and its gradient."""
@@ -21,6 +23,7 @@ MUTANTS = [
     },
     {
         "name": "l2_norm_not_squared",
+        "message": r"got 0\.5,.*\n.*0\.5 means the norm sqrt\(sum\(w\*\*2\)\), not its square",
         "cell": "l2_regularization",
         "source": '''def l2_regularization(W, reg):
     """L2 penalty taken as the norm ||W|| instead of its square."""
@@ -30,6 +33,7 @@ MUTANTS = [
     },
     {
         "name": "l1_signed_sum",
+        "message": r"0\.2 means the signed sum",
         "cell": "l1_regularization",
         "source": '''def l1_regularization(W, reg):
     """L1 penalty without the absolute value."""
@@ -39,6 +43,7 @@ MUTANTS = [
     },
     {
         "name": "l1_gradient_w_over_abs_w",
+        "message": r"nan at 0 comes from w / \|w\| \(0 / 0\)",
         "cell": "l1_regularization",
         "source": '''def l1_regularization(W, reg):
     """L1 penalty; the gradient as W / |W| is 0 / 0 = nan at W = 0 (and warns)."""
@@ -48,6 +53,7 @@ MUTANTS = [
     },
     {
         "name": "l1_gradient_forgets_reg",
+        "message": r"multiply by reg",
         "cell": "l1_regularization",
         "source": '''def l1_regularization(W, reg):
     """L1 penalty reg * sum(|W|); the gradient lost its factor reg."""

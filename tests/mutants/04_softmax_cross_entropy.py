@@ -8,6 +8,7 @@ that exactly the ``fails`` cells score 0 and every other test cell scores full.
 MUTANTS = [
     {
         "name": "softmax_without_max_shift",
+        "message": r"exp\(1000\) overflows to inf: subtract the row's maximum",
         "cell": "softmax",
         "source": '''def softmax(scores):
     """Probabilities p_j = exp(s_j) / sum_k exp(s_k) along the last axis."""
@@ -19,6 +20,7 @@ MUTANTS = [
     },
     {
         "name": "cross_entropy_log10",
+        "message": r"got 0\.886.*\n.*0\.886 is log10",
         "cell": "cross_entropy",
         "source": '''def cross_entropy(p, q, base=math.e):
     """Cross-entropy H(p, q) = -sum_j p_j log(q_j)."""
@@ -33,6 +35,7 @@ MUTANTS = [
     },
     {
         "name": "cross_entropy_zero_times_log_zero",
+        "message": r"0 \* log\(0\) is nan",
         "cell": "cross_entropy",
         "source": '''def cross_entropy(p, q, base=math.e):
     """Cross-entropy H(p, q) = -sum_j p_j log(q_j)."""
@@ -45,6 +48,7 @@ MUTANTS = [
     },
     {
         "name": "naive_half_reg_convention",
+        "message": r"half of it is the 0\.5 \* reg convention",
         "cell": "softmax_loss_naive",
         "source": '''def softmax_loss_naive(W, X, y, reg):
     """Softmax loss and its gradient, with explicit loops."""
@@ -68,6 +72,7 @@ MUTANTS = [
     },
     {
         "name": "vectorized_gradient_sign_flipped",
+        "message": r"opposite sign means onehot - p instead of p - onehot",
         "cell": "softmax_loss_vectorized",
         "source": '''def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss and its gradient, without explicit loops."""
@@ -88,6 +93,7 @@ MUTANTS = [
     },
     {
         "name": "bce_through_a_literal_sigmoid",
+        "message": r"log\(sigmoid\(z\)\) and log\(1 - sigmoid\(z\)\) hit log\(0\)",
         "cell": "binary_cross_entropy",
         "source": '''def binary_cross_entropy(z, y):
     """Binary cross-entropy on logits, mean over the batch, and its gradient."""

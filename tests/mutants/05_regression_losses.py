@@ -12,6 +12,7 @@ _SHAPE_CHECK = '''    if pred.shape != target.shape:
 MUTANTS = [
     {
         "name": "mse_sum_instead_of_mean",
+        "message": r"got 1\.5,.*\n.*1\.5 is the sum \(divide by n\)",
         "cell": "mse_loss",
         "source": '''def mse_loss(pred, target):
     """Mean squared error of pred against target, and its gradient."""
@@ -22,6 +23,7 @@ MUTANTS = [
     },
     {
         "name": "mse_broadcasts_n1_against_n",
+        "message": r"\(4, 1\) - \(4,\) broadcasts to \(4, 4\)",
         "cell": "mse_loss",
         "source": '''def mse_loss(pred, target):
     """Mean squared error of pred against target, and its gradient."""
@@ -33,6 +35,7 @@ MUTANTS = [
     },
     {
         "name": "mae_gradient_without_1_over_n",
+        "message": r"4 times too large means no / n",
         "cell": "mae_loss",
         "source": '''def mae_loss(pred, target):
     """Mean absolute error of pred against target, and its subgradient."""
@@ -43,6 +46,7 @@ MUTANTS = [
     },
     {
         "name": "mape_as_percentage",
+        "message": r"32\.7 is a percentage: return the fraction",
         "cell": "mape_loss",
         "source": '''def mape_loss(pred, target):
     """Mean absolute percentage error of pred against target, and its subgradient."""
@@ -55,6 +59,7 @@ MUTANTS = [
     },
     {
         "name": "mape_divides_by_zero_target",
+        "message": r"check for target == 0 before dividing",
         "cell": "mape_loss",
         "source": '''def mape_loss(pred, target):
     """Mean absolute percentage error of pred against target, and its subgradient."""
@@ -66,6 +71,7 @@ MUTANTS = [
     },
     {
         "name": "huber_without_the_half",
+        "message": r"got 1\.0625.*\n.*1\.0625 means r\*\*2 instead of r\*\*2 / 2",
         "cell": "huber_loss",
         "source": '''def huber_loss(pred, target, delta=1.0):
     """Huber loss of pred against target, and its gradient."""

@@ -10,6 +10,7 @@ derails the descent.
 MUTANTS = [
     {
         "name": "gradients_missing_factor_2",
+        "message": r"got -10\.6,.*\n.*-10\.6 means the factor 2 is missing",
         "cell": "mse_gradients",
         "source": '''def mse_gradients(w, b, x, y):
     """MSE of the line w x + b on the points (x, y), and its partial derivatives."""
@@ -21,6 +22,7 @@ MUTANTS = [
     },
     {
         "name": "gradients_sign_flipped",
+        "message": r"got 21\.2,.*\n.*\+21\.2 means the residual is y - \(w x \+ b\)",
         "cell": "mse_gradients",
         "source": '''def mse_gradients(w, b, x, y):
     """MSE of the line w x + b on the points (x, y), and its partial derivatives."""
@@ -33,6 +35,7 @@ MUTANTS = [
     },
     {
         "name": "sum_instead_of_mean",
+        "message": r"got 94\.7,.*\n.*94\.7 is the sum \(divide by N\)",
         "cell": "mse_gradients",
         "source": '''def mse_gradients(w, b, x, y):
     """MSE of the line w x + b on the points (x, y), and its partial derivatives."""
@@ -46,6 +49,7 @@ MUTANTS = [
     },
     {
         "name": "w_updated_before_db",
+        "message": r"0\.368 means dL/db was computed after w had already been updated",
         "cell": "gradient_descent",
         "source": '''def gradient_descent(x, y, w0=0.5, b0=0.2, learning_rate=0.05, num_steps=1000):
     """Plain gradient descent on the MSE of the line w x + b, from (w0, b0)."""
@@ -66,6 +70,7 @@ MUTANTS = [
     },
     {
         "name": "history_misses_the_start",
+        "message": r"3 entries means the start was not recorded",
         "cell": "gradient_descent",
         "source": '''def gradient_descent(x, y, w0=0.5, b0=0.2, learning_rate=0.05, num_steps=1000):
     """Plain gradient descent on the MSE of the line w x + b, from (w0, b0)."""

@@ -15,6 +15,7 @@ _SGD_HEAD = '''def sgd_train(loss_fn, X, y, learning_rate=1e-3, reg=1e-5, num_it
 MUTANTS = [
     {
         "name": "preprocess_each_split_with_its_own_mean",
+        "message": r"means the validation set's own mean was subtracted",
         "cell": "preprocess",
         "source": '''def preprocess(X_train, X_val, X_test):
     """Subtract the mean image from every split, then append a column of ones."""
@@ -25,6 +26,7 @@ MUTANTS = [
     },
     {
         "name": "sgd_gradient_ascent",
+        "message": r"the opposite sign climbs the loss",
         "cell": "sgd_train",
         "source": _SGD_HEAD + '''    rng = np.random.default_rng(seed)
     W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
@@ -41,6 +43,7 @@ MUTANTS = [
     },
     {
         "name": "sgd_labels_drawn_separately",
+        "message": r"index X and y with the SAME indices",
         "cell": "sgd_train",
         "source": _SGD_HEAD + '''    rng = np.random.default_rng(seed)
     W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
@@ -59,6 +62,7 @@ MUTANTS = [
     },
     {
         "name": "sgd_ignores_the_seed",
+        "message": r"create the generator from seed",
         "cell": "sgd_train",
         "source": _SGD_HEAD + '''    rng = np.random.default_rng()
     W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
@@ -75,6 +79,7 @@ MUTANTS = [
     },
     {
         "name": "accuracy_as_percentage",
+        "message": r"got 75,.*\n.*75\.0 is a percentage: return the fraction",
         "cell": "accuracy",
         "source": '''def accuracy(W, X, y):
     """Percentage of the rows of X whose highest-scoring class under W is their label y."""
@@ -84,6 +89,7 @@ MUTANTS = [
     },
     {
         "name": "search_by_training_accuracy",
+        "message": r"picked \(0\.5, 0\.1\).*\n.*best training accuracy: choose by validation",
         "cell": "search",
         "source": '''def search(loss_fn, X_train, y_train, X_val, y_val, learning_rates, regs, num_iters=300,
            batch_size=200, seed=0):
