@@ -134,7 +134,8 @@ def _compare_close(got: Value, ref: Value, declared: dict) -> str:
         return f"result holds nan or inf: {_fmt(a)}; expected {_fmt(e)}"
     rtol, atol = _tolerance(declared)
     error = np.abs(a - e)
-    bad = ~(error <= atol + rtol * np.abs(e)) & ~(a == e)
+    same = (a == e) | (np.isnan(a) & np.isnan(e))  # equal, infinities and nan where nan is due included
+    bad = ~(error <= atol + rtol * np.abs(e)) & ~same
     if bad.any():
         index = tuple(
             int(i)
