@@ -53,8 +53,8 @@ cfg = json.loads(sys.argv[1]); cmd = sys.argv[sys.argv.index("--") + 1:]
 for src, dst in cfg["copy"]:
     shutil.copytree(src, dst, dirs_exist_ok=True)
 uid = cfg["uid"]
-if uid is not None:
-    for d in ["/tmp"] + [dst for _, dst in cfg["copy"]]:
+if uid is not None:  # the copies only: /tmp is 1777, and binds below it (a venv in /tmp/...) are read-only
+    for d in [dst for _, dst in cfg["copy"]]:
         for root, dirs, files in os.walk(d):
             for n in [root] + [os.path.join(root, f) for f in dirs + files]:
                 os.lchown(n, uid, uid)
