@@ -61,9 +61,9 @@ def _names(zip_path: Path) -> list[str]:
 
 
 def test_bundle_holds_the_course_and_none_of_the_instructors_side(repo, tmp_path):
-    # the grader package that is on its way to lib/losslab_grader/ stays out by path
-    (repo / "lib" / "losslab_grader").mkdir()
-    (repo / "lib" / "losslab_grader" / "__init__.py").write_text("SECRET = 1\n")
+    # the grader package, lib/losslab_grader/, stays out by path, whatever it holds
+    (repo / "lib" / "losslab_grader").mkdir(exist_ok=True)
+    (repo / "lib" / "losslab_grader" / "planted.py").write_text("SECRET = 1\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "grader")
     out = tmp_path / "losslab-student.zip"
