@@ -88,6 +88,18 @@ def make_submission(
     return path
 
 
+def hidden_test_lines(name: str = ASSIGNMENT) -> set[str]:
+    """The distinctive lines of the source's hidden regions: none may ever show in feedback."""
+    from losslab_grader.testcells import hidden_lines
+
+    src = nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
+    found = set()
+    for cell in src.cells:
+        lines = cell.source.splitlines()
+        found |= {lines[i - 1].strip() for i in hidden_lines(cell.source)}
+    return {h for h in found if len(h) > 12 and "HIDDEN TESTS" not in h}
+
+
 def make_class(d: Path, n: int, name: str = ASSIGNMENT) -> list[str]:
     """n submissions in nbgrader layout, s000..: correct, or with one of two wrong stubs."""
     good = correct_sources(name)

@@ -26,6 +26,12 @@ def cluster(tmp_path_factory):
         yield c
 
 
+def _on_cluster(cluster, subs: Path, out: Path):
+    from losslab_grader.cli import grade
+
+    return grade(ASSIGNMENT, subs, out, timeout=60, progress=False, scheduler=cluster["address"])
+
+
 def _grades(path: Path) -> str:
     return path.read_text()
 
@@ -46,14 +52,7 @@ def test_cluster_and_local_agree_on_a_class_of_40(cluster, tmp_path):
 
     make_class(tmp_path / "class", 40)
     local = grade(ASSIGNMENT, tmp_path / "class", tmp_path / "local", jobs=2, timeout=60, progress=False)
-    remote = grade(
-        ASSIGNMENT,
-        tmp_path / "class",
-        tmp_path / "remote",
-        timeout=60,
-        progress=False,
-        scheduler=cluster["address"],
-    )
+    remote = _on_cluster(cluster, tmp_path / "class", tmp_path / "remote")
     assert _grades(remote.grades_csv) == _grades(local.grades_csv)
     assert len(remote.rows) == 40
 
@@ -82,14 +81,7 @@ def test_a_worker_killed_mid_batch_loses_nobody(cluster, tmp_path):
 
     killer = threading.Thread(target=kill_when_busy)
     killer.start()
-    remote = grade(
-        ASSIGNMENT,
-        tmp_path / "class",
-        tmp_path / "remote",
-        timeout=60,
-        progress=False,
-        scheduler=cluster["address"],
-    )
+    remote = _on_cluster(cluster, tmp_path / "class", tmp_path / "remote")
     killer.join()
     assert victim.poll() is not None, "the worker was not killed"
     assert _grades(remote.grades_csv) == _grades(local.grades_csv)

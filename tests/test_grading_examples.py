@@ -64,15 +64,9 @@ def test_gradebook_holds_the_same_scores(graded):
 
 
 def test_feedback_shows_verdicts_and_never_hidden_tests(graded):
-    import nbformat
-    from losslab_grader.testcells import hidden_lines
+    from grading_fixtures import hidden_test_lines
 
-    src = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    hidden = set()
-    for cell in src.cells:
-        lines = cell.source.splitlines()
-        hidden |= {lines[i - 1].strip() for i in hidden_lines(cell.source)}
-    hidden = {h for h in hidden if len(h) > 12 and "HIDDEN TESTS" not in h}
+    hidden = hidden_test_lines()
     assert hidden, "the assignment should have hidden tests"
     for page in (graded.out / "feedback").rglob("*.html"):
         text = html.unescape(page.read_text())

@@ -347,14 +347,9 @@ def test_reference_modules_do_not_exist_in_the_jail(batch):
 
 
 def test_feedback_never_shows_hidden_tests_or_kernel_output(batch):
-    from losslab_grader.testcells import hidden_lines
+    from grading_fixtures import hidden_test_lines
 
-    src = nbformat.read(ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    hidden = set()
-    for cell in src.cells:
-        lines = cell.source.splitlines()
-        hidden |= {lines[i - 1].strip() for i in hidden_lines(cell.source)}
-    hidden = {h for h in hidden if len(h) > 12 and "HIDDEN TESTS" not in h}
+    hidden = hidden_test_lines()
     assert hidden
     for page in (batch["out"] / "feedback").rglob("*.html"):
         text = html.unescape(page.read_text())
