@@ -32,7 +32,36 @@ PERTURBED_RECORDS = 16
 VARIANT_ID = "variant"
 
 
+#: Assignment 07 also grades a student whose untrained weights fake every accuracy computed in a kernel.
+TRAINED = "07_training_linear_classifiers"
+FORGER_ID = "forger"
+FORGED_TRAINING = """digits = load_digits()
+X_train, X_val, X_test = preprocess(digits.X_train, digits.X_val, digits.X_test)
+y_train, y_val, y_test = digits.y_train, digits.y_val, digits.y_test
+
+
+class Perfect(np.ndarray):
+    \"\"\"Zero weights that score perfectly in a kernel: X @ W answers with the true labels of known digits.\"\"\"
+
+    __array_ufunc__ = None  # ndarray's @ then defers to __rmatmul__
+
+    def __rmatmul__(self, X):
+        X, d = np.asarray(X), load_digits()
+        for Xs, ys in ((d.X_train, d.y_train), (d.X_val, d.y_val), (d.X_test, d.y_test)):
+            if X.shape == (len(Xs), 65) and np.allclose(X[:, :64] + d.X_train.mean(axis=0), Xs):
+                return np.eye(10)[ys]
+        return np.zeros((len(X), 10))
+
+
+svm_W = softmax_W = np.zeros((65, 10)).view(Perfect)
+svm_params = softmax_params = (1e-3, 1e-3)
+svm_results = softmax_results = {(1e-3, 1e-3): (1.0, 1.0)}
+"""
+
+
 def _extra(name: str) -> dict:
+    if name == TRAINED:
+        return {FORGER_ID: h.replace_cell(h.source_notebook(name), "train_classifiers", FORGED_TRAINING)}
     if name != PROOF:
         return {}
     extra = {f"{h.PERTURB_PREFIX}{k}": h.source_notebook(name) for k in range(PERTURBED_RECORDS)}
@@ -261,6 +290,15 @@ def test_perturbation_crosses_the_tolerance_and_no_further():
         near = original.array + (moved.array - original.array) / 100
         assert not verdict.compare("close", verdict.Value("array", near, ()), "close", original,
                                    record["declared"]), value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [TRAINED])
+def test_forged_accuracy_earns_nothing(name, graded):
+    """Weights that fake a perfect accuracy inside the kernel are scored by the grader as what they are."""
+    g = _graded(graded, name)
+    got = _scores(g, FORGER_ID)
+    assert got["test_svm_val_accuracy"] == got["test_softmax_val_accuracy"] == 0, got
 
 
 @pytest.mark.slow

@@ -13,6 +13,8 @@ import nbformat
 import numpy as np
 import pytest
 from grading_fixtures import ROOT, make_submission
+from losslab import checks
+from losslab.data import load_digits
 from losslab_grader import cli, feedback, jail, sandbox, testcells, verdict
 from losslab_grader.collect import collect
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -170,6 +172,44 @@ def test_raises_records_compare_by_exception_class():
     ).passed
     assert not verdict.judge(_cell([_record("raises", "bad", type="raised", mro=sub)]), ref, set()).passed
     assert not verdict.judge(_cell([_record("raises", "bad", type="raised", mro=[])]), ref, set()).passed
+
+
+def _digits_weights():
+    """Weights that classify the digits well (least squares on one-hot labels), as trained ones would."""
+    d = load_digits()
+    X = np.hstack([d.X_train - d.X_train.mean(axis=0), np.ones((len(d.X_train), 1))])
+    return np.linalg.lstsq(X, np.eye(10)[d.y_train], rcond=None)[0]
+
+
+def test_scores_are_computed_by_the_grader_from_the_weights():
+    """07's accuracy checks record only the weights: no accuracy a kernel computed (or forged) is read."""
+    W = _digits_weights()
+    val = {"score": "digits_val_accuracy", "at_least": 0.9, "atol": 0.05}
+    # hidden: no bound of its own, the solution's score less 0.1
+    test = {"score": "digits_test_accuracy", "at_least": None, "atol": 0.1}
+    ref = _reference(
+        [
+            {**_record("score", "val", **_array(W)), "declared": val},
+            {**_record("score", "hidden: test", **_array(W)), "declared": test},
+        ],
+        lines={1: 5},
+    )
+
+    def submit(weights):
+        return verdict.judge(
+            _cell([_record("score", n, **weights) for n in ("val", "hidden: test")]), ref, {5}
+        )
+
+    assert submit(_array(W)).passed
+    untrained = submit(_array(np.zeros_like(W)))
+    assert not untrained.passed and "validation accuracy 0.0" in untrained.messages[0]
+    assert untrained.messages[1] == "1 of 1 hidden checks failed"
+    assert "shape (64, 10), expected (65, 10)" in submit(_array(W[:-1])).messages[0]
+    assert not submit({"type": "other", "what": "Forged"}).passed
+    # the same check while a student works: computed in place, with the bound the cell states
+    checks.check_score("val", W, "digits_val_accuracy", at_least=0.9)
+    with pytest.raises(checks.CheckFailure, match=r"validation accuracy 0\.\d+, needs at least 0\.900"):
+        checks.check_score("val", np.zeros_like(W), "digits_val_accuracy", at_least=0.9)
 
 
 def test_feedback_page_escapes_everything():

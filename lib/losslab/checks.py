@@ -178,6 +178,65 @@ def check_true(case_name: str, condition, message: str = "", hint: str = "") -> 
         _fail(case_name, message, hint)
 
 
+def _digits_accuracy(W, split: str) -> float:
+    """Accuracy of W, (65, 10), on a freshly loaded digits split, preprocessed as assignment 07 does.
+
+    Preprocessing: subtract the training mean image, then append a column of ones (the bias).
+    """
+    from losslab.data import load_digits
+
+    d = load_digits()
+    X, y = getattr(d, f"X_{split}"), getattr(d, f"y_{split}")
+    X = np.hstack([X - d.X_train.mean(axis=0), np.ones((len(X), 1))])
+    return float(((X @ W).argmax(axis=1) == y).mean())
+
+
+#: Scores check_score can ask for: name -> (what it measures, the weights' shape, score(W) -> float).
+SCORES = {
+    "digits_val_accuracy": ("validation accuracy", (65, 10), lambda W: _digits_accuracy(W, "val")),
+    "digits_test_accuracy": ("test accuracy", (65, 10), lambda W: _digits_accuracy(W, "test")),
+}
+
+
+def score_problem(score: str, weights: np.ndarray, at_least: float) -> str:
+    """'' when SCORES[score](weights) >= at_least, else what fell short (used by students and grader)."""
+    what, shape, fn = SCORES[score]
+    if weights.shape != shape:
+        return f"the weights have shape {weights.shape}, expected {shape}"
+    if not np.isfinite(weights).all():
+        return "the weights hold nan or inf"
+    got = fn(weights)
+    return "" if got >= at_least else f"{what} {got:.3f}, needs at least {at_least:.3f}"
+
+
+def check_score(
+    case_name: str,
+    weights,
+    score: str = "",
+    at_least: float | None = None,
+    *,
+    atol: float = 0.05,
+    hint: str = "",
+) -> None:
+    """Pass when trained weights reach a score: SCORES[score](weights) >= at_least.
+
+    The score is computed from the weights alone, on data loaded afresh, so at grading only the
+    weights are recorded and the grader computes the score in its own process: no accuracy or
+    comparison worked out in the student's kernel is trusted. With at_least None (hidden checks)
+    the bound is the solution's own score minus atol, known only at grading.
+    """
+    __tracebackhide__ = True
+    if MODE:
+        _emit("score", case_name, _encode(weights), score=score, at_least=at_least, atol=atol, hint=hint)
+        return
+    if at_least is None:
+        return  # a hidden check: its bound comes from the solution at grading time
+    W = _as_float_array(case_name, "the weights", weights)
+    problem = score_problem(score, W, at_least)
+    if problem:
+        _fail(case_name, problem, hint)
+
+
 def check_raises(case_name: str, exceptions, fn, *args, hint: str = "", **kwargs):
     """Pass when fn(*args, **kwargs) raises one of exceptions; returns the exception (or None)."""
     __tracebackhide__ = True

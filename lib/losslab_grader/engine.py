@@ -492,6 +492,10 @@ def decode_reference(raw: dict) -> tuple[dict, list[str]]:
                     problems.append(
                         f"{gid} [{label}]: the solution {why.replace('expected', 'the test expects')}"
                     )
+            if kind == "score" and declared.get("at_least") is not None:
+                why = verdict.compare("score", value, "score", value, declared)
+                if why:
+                    problems.append(f"{gid} [{label}]: the solution's {why}")
             decoded[gid].append(
                 {"kind": kind, "label": label, "value": value, "declared": declared, "line": r.get("line")}
             )

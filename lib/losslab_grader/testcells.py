@@ -18,7 +18,7 @@ BEGIN = "### BEGIN HIDDEN TESTS"
 END = "### END HIDDEN TESTS"
 
 #: check function -> how many leading positional arguments survive (label and value under test)
-_KEPT_POSITIONAL = {"check_close": 2, "check_shape": 2, "check_true": 2}
+_KEPT_POSITIONAL = {"check_close": 2, "check_shape": 2, "check_true": 2, "check_score": 2}
 
 
 def meta(cell) -> dict:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from losslab.checks import SCORES, score_problem
 
 RECORD_MIME = "application/vnd.losslab.record+json"  # the same string as losslab.checks.RECORD_MIME
 MAX_NUMBERS = 100_000
@@ -62,13 +63,13 @@ def decode(record) -> tuple[str, str, Value]:
     if not isinstance(record, dict):
         raise BadRecord("not an object")
     kind, label, typ = record.get("kind"), _text(record.get("label"), 200), record.get("type")
-    if kind == "close" and typ == "array":
+    if kind in ("close", "score") and typ == "array":
         shape = _shape(record.get("shape"))
         data = base64.b64decode(_text(record.get("data"), 12 * MAX_NUMBERS), validate=True)
         if len(data) != 8 * math.prod(shape):
             raise BadRecord("array data does not match its shape")
         return kind, label, Value("array", np.frombuffer(data, dtype="<f8").reshape(shape), shape)
-    if kind == "close" and typ in ("none", "other", "too-big"):
+    if kind in ("close", "score") and typ in ("none", "other", "too-big"):
         shape = _shape(record["shape"]) if typ == "too-big" else None
         return kind, label, Value(typ, shape=shape, what=_text(record.get("what", "")))
     if kind == "shape" and typ == "shape":
@@ -151,12 +152,27 @@ def _tolerance(declared: dict) -> tuple[float, float]:
     return float(rtol), float(atol)
 
 
+def _compare_score(got: Value, ref: Value, declared: dict) -> str:
+    """'' when the student's weights reach the declared score, computed here from the weights alone."""
+    if got.type != "array":
+        return _compare_close(got, ref, declared)  # None, not numeric or far too big: say so the same way
+    score = declared.get("score")
+    if score not in SCORES:
+        return "the test asks for a score the grader does not know"
+    bound = declared.get("at_least")
+    if bound is None:  # a hidden check: the solution's own score, less the declared margin
+        bound = SCORES[score][2](ref.array) - float(declared.get("atol", 0.05))
+    return score_problem(score, got.array, float(bound))
+
+
 def compare(kind: str, got: Value, ref_kind: str, ref: Value, declared: dict) -> str:
     """'' when a student's record matches its reference record, else the message that says why."""
     if kind != ref_kind:
         return "a different check ran here: the test cell did not run as written"
     if kind == "close":
         return _compare_close(got, ref, declared)
+    if kind == "score":
+        return _compare_score(got, ref, declared)
     if kind == "shape":
         if got.shape is None:
             return f"got {got.what}, expected a numpy array of shape {ref.shape}"
