@@ -25,12 +25,13 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feedback, sandbox
+from . import feedback, report, sandbox
 from .collect import collect
 from .engine import (
     STATUSES,
@@ -39,6 +40,7 @@ from .engine import (
     grade_task,
     pack,
     prepare_template,
+    prepare_worker,
     python_paths,
     read_bytes,
     reference_task,
@@ -222,9 +224,14 @@ def grade(
         for r in results.values():
             bar.update(r["status"])
         with _executor(scheduler, jobs, len(todo), bundle, ws_root) as (pool, shipped, retried):
+            # the report's matplotlib, imported on a core the reference run leaves idle (the pool's
+            # processes are all forked by now, so no fork happens while this thread imports)
+            preload = threading.Thread(target=report.preload, daemon=True)
+            preload.start()
             reference = _cached_reference(
                 assignment, info["key"], lambda: pool.submit(reference_task, shipped).result(), use_cache
             )
+            preload.join()
             futures = {pool.submit(grade_task, shipped, e.student_id, data, reference): e for e, data in todo}
             for fut in as_completed(futures):
                 e = futures[fut]
@@ -253,8 +260,13 @@ def _executor(scheduler: str | None, jobs: int, n: int, bundle: dict, ws_root: P
     """
     if not scheduler:
         ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, n)), mp_context=ctx) as pool:
-            yield pool, {**bundle, "path": str(ws_root)}, list
+        workers = max(1, min(jobs, n))
+        local = {**bundle, "path": str(ws_root)}
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            # the other workers set themselves up while the first one runs the reference
+            for _ in range(workers - 1):
+                pool.submit(prepare_worker, local)
+            yield pool, local, list
         return
     from .cluster import dask_executor
 
@@ -341,9 +353,7 @@ def _finish(out, assignment, results, info, seconds, jobs, mode, warnings) -> Ou
     outcome = Outcome(
         out, rows, tests, info["manual_points"], seconds, jobs, mode is not None, warnings, mode
     )
-    from .report import write_report
-
-    write_report(outcome, assignment)
+    report.write_report(outcome, assignment)
     return outcome
 
 

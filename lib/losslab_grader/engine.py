@@ -341,6 +341,11 @@ def _warm_up(ws: Path, config: Config, name: str, release) -> None:
     read_notebook(nbformat.writes(release).encode())
 
 
+def prepare_worker(bundle: dict) -> None:
+    """Set this worker up for bundle now (a task of its own), rather than on its first submission."""
+    _ensure(bundle)
+
+
 def reference_task(bundle: dict) -> dict:
     """Run the solution's test cells in the jail (trusted, with expected values); return their records."""
     _ensure(bundle)

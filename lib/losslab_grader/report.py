@@ -7,10 +7,16 @@ import html
 from collections import Counter
 
 
-def _figures(o, out) -> list[str]:
+def preload() -> None:
+    """Import matplotlib (about a second) ahead of the report, while the process would only wait."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot  # noqa: F401
+
+
+def _figures(o, out) -> list[str]:
+    preload()
     import matplotlib.pyplot as plt
 
     names = []
