@@ -1,6 +1,6 @@
 """Execute the lecture notebooks and render them as a static course site with Sphinx.
 
-    .venv/bin/python scripts/build_site.py [--out _site] [--notebooks 'notebooks/[0-9][0-9]_*.ipynb']
+    .venv/bin/python scripts/build_site.py [--out _site] [--notebooks 'notebooks/[0-9][0-9]*_*.ipynb']
 
 Each notebook runs in a fresh kernel with its own directory (notebooks/) as
 the working directory and LOSSLAB_STATIC=1, so interactive widgets draw one
@@ -11,7 +11,8 @@ figures, and formulas typeset by a MathJax served from the site itself, so
 ``_site/`` works offline and served on its own. Every lecture page links to
 its notebook (``notebooks/NN_name.ipynb``) and its assignment
 (``assignments/NN_name/NN_name.ipynb``), both copied into the site; links
-between lectures point to their pages.
+between lectures point to their pages. A lecture in parts (``04a_…``,
+``04b_…``) shares its number's one assignment: each part links to it.
 
 The execution helpers here are shared with tests/notebook_runner.py and
 benchmarks/notebooks.py, so all three run the notebooks the same way.
@@ -39,7 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ASSIGNMENTS = ROOT / "assignments"
 SITE_CONFIG = ROOT / "site"  # conf.py and anything else Sphinx reads as is
-DEFAULT_PATTERN = "notebooks/[0-9][0-9]_*.ipynb"
+# NN_name, or NNx_name for a lecture in parts (04a_softmax, 04b_cross_entropy); a glob cannot
+# say "one optional letter", so lecture_notebooks keeps only the names LECTURE_NAME matches.
+DEFAULT_PATTERN = "notebooks/[0-9][0-9]*_*.ipynb"
+LECTURE_NAME = re.compile(r"[0-9][0-9][a-z]?_[A-Za-z0-9_]+\.ipynb")
 FALLBACK_TITLE = "losslab: a course on loss functions"
 CELL_TIMEOUT = 120  # seconds per cell
 
@@ -54,8 +58,13 @@ KERNEL_ENV = {
 
 
 def lecture_notebooks(pattern: str = DEFAULT_PATTERN) -> list[Path]:
-    """The notebooks matching ``pattern`` (relative to the repository root, or absolute), sorted."""
-    return sorted(Path(p) for p in glob.glob(str(ROOT / pattern)))
+    """The lectures matching ``pattern`` (relative to the repository root, or absolute), sorted.
+
+    Only names like NN_name.ipynb or NNx_name.ipynb count: the broad default
+    glob would otherwise also take, say, a JupyterLab copy 04a_softmax-Copy1.ipynb.
+    """
+    paths = (Path(p) for p in glob.glob(str(ROOT / pattern)))
+    return sorted(p for p in paths if LECTURE_NAME.fullmatch(p.name))
 
 
 def kernel_env() -> dict[str, str]:
@@ -169,14 +178,23 @@ def course_title_and_summary() -> tuple[str, str]:
         nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
 
 
-_LECTURE_LINK = re.compile(r"\]\((?:\./)?([0-9][0-9]_[A-Za-z0-9_\-]+)\.ipynb(#[^)\s]*)?\)")
+_LECTURE_LINK = re.compile(r"\]\((?:\./)?([0-9][0-9][a-z]?_[A-Za-z0-9_\-]+)\.ipynb(#[^)\s]*)?\)")
 _ASSIGNMENT_LINK = re.compile(r"\]\(\.\./assignments/([^)\s]+\.ipynb)\)")
 
 
 def assignment_for(stem: str) -> Path | None:
-    """The released assignment notebook of the lecture ``stem``, if there is one."""
-    path = ASSIGNMENTS / stem / f"{stem}.ipynb"
-    return path if path.is_file() else None
+    """The released assignment notebook of the lecture ``stem``, if there is one.
+
+    Assignments are numbered like the lectures, NN_name/NN_name.ipynb. Both
+    parts of a split lecture (04a_softmax, 04b_cross_entropy) get assignment
+    04, which covers the two, so the match is on the number, not the name.
+    """
+    number = re.match(r"[0-9][0-9]", stem)
+    if number is None:
+        return None
+    found = [folder / f"{folder.name}.ipynb" for folder in sorted(ASSIGNMENTS.glob(f"{number[0]}_*"))]
+    found = [path for path in found if path.is_file()]
+    return found[0] if found else None
 
 
 def _relink(source: str, known: set[str]) -> str:
@@ -195,7 +213,9 @@ def _run_box(stem: str) -> str:
     lines = [f"[Download this lecture as a notebook](notebooks/{stem}.ipynb)"]
     assignment = assignment_for(stem)
     if assignment is not None:
-        lines.append(f"[Download its assignment](assignments/{stem}/{assignment.name})")
+        # a lecture in parts says that its assignment is the one for all of them
+        label = "its assignment" if stem[2] == "_" else f"assignment {stem[:2]}, for both parts"
+        lines.append(f"[Download {label}](assignments/{assignment.parent.name}/{assignment.name})")
     return (":::{admonition} Run it yourself\n:class: tip\n\n"
             + " · ".join(lines) + "\n\n"
             "In a copy of the course (the repository or the student bundle), `make lab` opens these "
@@ -227,7 +247,7 @@ def _index(stems: list[str], meta: list[tuple[str, str]]) -> str:
         assignment = assignment_for(stem)
         if assignment is not None:
             lines.append(f"  ([notebook](notebooks/{stem}.ipynb) · "
-                         f"[assignment](assignments/{stem}/{assignment.name}))")
+                         f"[assignment](assignments/{assignment.parent.name}/{assignment.name}))")
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -252,9 +272,10 @@ def stage(executed: dict[Path, nbformat.NotebookNode], src: Path) -> None:
         nbformat.write(_page(executed[path], path.stem, set(stems)), src / path.name)
         shutil.copy2(path, extra / "notebooks" / path.name)  # as a student gets it: unexecuted
         assignment = assignment_for(path.stem)
-        if assignment is not None:
-            (extra / "assignments" / path.stem).mkdir(parents=True)
-            shutil.copy2(assignment, extra / "assignments" / path.stem / assignment.name)
+        if assignment is not None:  # both parts of a split lecture name the same one: copy it once
+            folder = extra / "assignments" / assignment.parent.name
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(assignment, folder / assignment.name)
     (src / "index.md").write_text(_index(stems, meta), encoding="utf-8")
 
 

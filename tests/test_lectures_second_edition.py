@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from notebook_runner import NOTEBOOK_DIR, executed, lecture_notebooks
 
-NOTEBOOKS = {path.name[:2]: path for path in lecture_notebooks()}
+#: "01" ... "07", and "04a", "04b" for lecture 04 in two parts
+NOTEBOOKS = {path.name.split("_")[0]: path for path in lecture_notebooks()}
 TRY_IT = re.compile(r"\*\*Try it")
 ANSWER = "<details><summary>Answer</summary>"
 
@@ -37,8 +38,56 @@ def stdout(nb: nbformat.NotebookNode, cell_id: str) -> str:
 
 
 def test_all_seven_lectures_are_here():
-    expected = [f"{n:02d}" for n in range(1, 8)]
+    expected = ["01", "02", "03", "04a", "04b", "05", "06", "07"]
     assert sorted(NOTEBOOKS) == expected, f"lectures in {NOTEBOOK_DIR}: {sorted(NOTEBOOKS)}"
+
+
+# --- lecture 04 in two parts (issue 10: at 4 559 words it was twice the others) ---------------
+
+#: a part of 04 above this many markdown words is no longer half of the old lecture
+PART_WORDS = 2_800
+
+
+def words(nb: nbformat.NotebookNode) -> int:
+    return len(markdown(nb).split())
+
+
+def whats_next(nb: nbformat.NotebookNode) -> str:
+    cells = [c.source for c in nb.cells
+             if c.cell_type == "markdown" and c.source.startswith("## What's next")]
+    assert len(cells) == 1, "one '## What's next' cell"
+    return cells[0]
+
+
+def test_04_is_two_parts_and_the_whole_is_gone():
+    for name in ("04a_softmax.ipynb", "04b_cross_entropy.ipynb"):
+        assert (NOTEBOOK_DIR / name).is_file(), f"{name} is missing"
+    assert not (NOTEBOOK_DIR / "04_softmax_cross_entropy.ipynb").exists(), "the unsplit lecture 04 is back"
+    assert read("04a").cells[0].source.startswith("# 04a · Softmax and the softmax loss")
+    assert read("04b").cells[0].source.startswith("# 04b · Cross-entropy, from information theory")
+
+
+@pytest.mark.parametrize("part", ["04a", "04b"])
+def test_each_part_of_04_is_about_half(part):
+    count, other = words(read(part)), words(read("04b" if part == "04a" else "04a"))
+    assert count < PART_WORDS, f"{part} has {count} markdown words: more than half of the old 04 (4 559)"
+    assert count > (count + other) / 3, f"{part}: {count} markdown words, the other part {other}: unbalanced"
+    headings = [c.source.split("\n")[0] for c in read(part).cells if c.cell_type == "markdown"]
+    for heading in ("## Summary", "## Glossary", "## What's next"):
+        assert heading in headings, f"{part} has no {heading!r} of its own"
+    assert any(TRY_IT.search(c.source) for c in read(part).cells if c.cell_type == "markdown"), (
+        f"{part} has no **Try it**"
+    )
+
+
+def test_the_parts_of_04_lead_on_in_order():
+    a, b = whats_next(read("04a")), whats_next(read("04b"))
+    assert "(04b_cross_entropy.ipynb)" in a, "04a's What's next must lead to 04b"
+    assignment = "(../assignments/04_softmax_cross_entropy/04_softmax_cross_entropy.ipynb)"
+    lecture_05 = "(05_regression_losses.ipynb)"
+    assert assignment in b and lecture_05 in b, "04b's What's next must name assignment 04 and lecture 05"
+    assert b.index(assignment) < b.index(lecture_05), "assignment 04 (both parts) comes before lecture 05"
+    assert "(04a_softmax.ipynb)" in whats_next(read("03")), "03's What's next must lead to 04a"
 
 
 @pytest.mark.parametrize("number", sorted(NOTEBOOKS))
@@ -82,7 +131,7 @@ def test_notation_table_in_01_and_linked_from_every_other_lecture():
         ("06", "always steps perpendicular to the contour", "true only on equal axis scales; qualify it"),
         ("02", "closest convex function", "no unique closest convex upper bound of the 0–1 loss exists"),
         ("03", r"soft-threshold $\max(|w|", "the soft-threshold keeps the sign: sign(w)·max(|w| − step, 0)"),
-        ("04", "Keras guards against that by clipping", "logits are used; clipping is a fallback"),
+        ("04b", "Keras guards against that by clipping", "logits are used; clipping is a fallback"),
     ],
 )
 def test_first_edition_mistakes_stay_fixed(number, forbidden, why):
@@ -99,11 +148,11 @@ def test_slider_figures_state_their_values(number):
             )
 
 
-@pytest.mark.parametrize("number", ["03", "04", "07"])
+@pytest.mark.parametrize("number", ["03", "04a", "07"])
 def test_digits_are_scaled_alike(number):
     code = "\n".join(c.source for c in read(number).cells if c.cell_type == "code")
     assert re.search(r"X_train(\[[^\]]*\])? / 16", code), (
-        f"lecture {number} must divide the digits' pixels by 16, like 03, 04 and 07, "
+        f"lecture {number} must divide the digits' pixels by 16, like 03, 04a and 07, "
         "so that learning rates compare"
     )
 
@@ -169,6 +218,19 @@ def test_probabilistic_thread_checks_agree():
     text = stdout(executed(NOTEBOOKS["03"])[0], "cell-028b")
     differences = set(re.findall(r"difference ([\d.]+)", text))
     assert len(differences) == 1, f"−log prior − L2 penalty must be one constant for every W:\n{text}"
-    text = stdout(executed(NOTEBOOKS["04"])[0], "cell-031")
+    text = stdout(executed(NOTEBOOKS["04b"])[0], "cell-031")
     for analytic, numeric in re.findall(r"sigma\(z\) - y = ([+-][\d.]+),\s+numerically ([+-][\d.]+)", text):
         assert analytic == numeric, text
+
+
+@pytest.mark.slow
+def test_the_parts_of_04_print_the_canonical_numbers():
+    nb, _ = executed(NOTEBOOKS["04a"])
+    assert "-ln(p_cat)  = 2.04" in stdout(nb, "cell-003") and "-log10(p_cat) = 0.89" in stdout(nb, "cell-003")
+    per_image = stdout(nb, "cell-005")
+    for line in ("cat image: loss 2.040", "car image: loss 0.079", "frog image: loss 6.156"):
+        assert line in per_image, per_image
+    assert "ln(10) = 2.3026" in stdout(nb, "cell-029"), stdout(nb, "cell-029")
+    nb, _ = executed(NOTEBOOKS["04b"])
+    text = stdout(nb, "cell-021")  # 04b loads the cat scores itself: 04a's variables are not there
+    assert "H(p, q) = 2.040" in text and "softmax loss = 2.040" in text, text

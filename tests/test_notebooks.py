@@ -1,8 +1,9 @@
 """The lecture notebooks: how they are committed (fast) and that they run cleanly (slow).
 
-Static checks read notebooks/NN_*.ipynb as committed. The slow test executes
-each one in a fresh kernel (see notebook_runner.py) and fails on an error,
-on anything written to stderr, or on any output text containing "Warning".
+Static checks read notebooks/NN_*.ipynb (and NNx_*.ipynb, a lecture in
+parts) as committed. The slow test executes each one in a fresh kernel (see
+notebook_runner.py) and fails on an error, on anything written to stderr, or
+on any output text containing "Warning".
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ MARKDOWN_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s
 HTML_LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']""")
 ASSIGNMENT_LINK = re.compile(r"\.\./assignments/([0-9][0-9]_[A-Za-z0-9_]+)/([0-9][0-9]_[A-Za-z0-9_]+)\.ipynb")
 WHATS_NEXT = re.compile(r"^#+\s*what[’']s next", re.IGNORECASE | re.MULTILINE)
+#: a lecture's number, and its part's letter if it comes in parts (04a_softmax, 04b_cross_entropy)
+LECTURE_NUMBER = re.compile(r"([0-9][0-9])([a-z]?)_")
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -42,11 +45,23 @@ def test_lecture_notebooks_exist():
 
 
 def test_numbering_is_contiguous():
-    numbers = [int(path.name[:2]) for path in NOTEBOOKS]
-    assert len(numbers) == len(set(numbers)), f"two notebooks share a number: {[p.name for p in NOTEBOOKS]}"
+    parts: dict[int, list[str]] = {}
+    for path in NOTEBOOKS:
+        number, letter = LECTURE_NUMBER.match(path.name).groups()
+        parts.setdefault(int(number), []).append(letter)
+    numbers = sorted(parts)
     assert numbers == list(range(1, len(numbers) + 1)), (
         f"lecture numbers must run 01..{len(numbers):02d} without gaps, got {[f'{n:02d}' for n in numbers]}"
     )
+    for number, letters in parts.items():
+        if letters == [""]:
+            continue  # a lecture in one notebook
+        # a lecture in parts is NNa, NNb, ...: at least two, no gap, and no unlettered NN beside them
+        expected = [chr(ord("a") + k) for k in range(len(letters))]
+        assert sorted(letters) == expected and len(letters) >= 2, (
+            f"lecture {number:02d} in parts must be {number:02d}a, {number:02d}b, ... with no gap and no "
+            f"unlettered {number:02d}, got {[f'{number:02d}{letter}' for letter in sorted(letters)]}"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -118,11 +133,12 @@ def test_links_to_notebooks_resolve(path):
             continue
         if target.startswith("../assignments/"):
             # assignments are generated from solutions/ by another step: accept this
-            # lecture's own assignment by name, and any other one only once it exists
+            # lecture's own assignment by number (both parts of 04 have assignment 04),
+            # and any other one only once it exists
             match = ASSIGNMENT_LINK.fullmatch(target)
             if match is None or match.group(1) != match.group(2):
                 broken.append(f"{link} (want ../assignments/NN_name/NN_name.ipynb)")
-            elif match.group(1) != path.stem and not (path.parent / target).exists():
+            elif match.group(1)[:2] != path.stem[:2] and not (path.parent / target).exists():
                 broken.append(f"{link} (another lecture's assignment, and it does not exist)")
         elif not (path.parent / target).resolve().is_file():
             broken.append(f"{link} (no such file)")

@@ -65,6 +65,25 @@ def test_summary_skips_a_paragraph_that_is_only_an_introduction():
     assert summary == "The real summary, with $x$ and a link."
 
 
+def test_a_lecture_in_parts_is_found_and_each_part_gets_its_number_s_assignment():
+    stems = [path.stem for path in NOTEBOOKS]
+    order = ["03_regularization", "04a_softmax", "04b_cross_entropy", "05_regression_losses"]
+    assert all(stem in stems for stem in order), f"the two parts of 04 are not lectures: {stems}"
+    assert [stems.index(stem) for stem in order] == list(range(2, 6)), f"04a, 04b out of order: {stems}"
+    a, b = build_site.assignment_for("04a_softmax"), build_site.assignment_for("04b_cross_entropy")
+    assert a is not None and a == b and a.parent.name == "04_softmax_cross_entropy", (a, b)
+    for name in ("04a_softmax.ipynb", "04b_cross_entropy.ipynb", "01_score_function.ipynb"):
+        assert build_site.LECTURE_NAME.fullmatch(name), name
+    for name in ("04a_softmax-Copy1.ipynb", "4_x.ipynb", "04ab_x.ipynb", "notes.ipynb"):
+        assert not build_site.LECTURE_NAME.fullmatch(name), f"{name} is not a lecture"
+
+
+def test_links_to_a_lecture_in_parts_become_page_links():
+    source = "[04a](04a_softmax.ipynb) and [04b](04b_cross_entropy.ipynb#Summary)"
+    assert build_site._relink(source, {"04a_softmax", "04b_cross_entropy"}) == (
+        "[04a](04a_softmax.html) and [04b](04b_cross_entropy.html#Summary)")
+
+
 def test_no_lecture_summary_ends_in_a_colon():
     for path in NOTEBOOKS:
         _, summary = build_site.title_and_summary(nbformat.read(path, as_version=4), path.stem)
@@ -99,8 +118,8 @@ def test_page_has_figures_navigation_and_downloads(site, path):
     assert download in hrefs, f"{page.name} does not link to its notebook {download}"
     nbformat.read(site / download, as_version=4)  # there, and a notebook
     assignment = build_site.assignment_for(path.stem)
-    if assignment is not None:
-        target = f"assignments/{path.stem}/{assignment.name}"
+    if assignment is not None:  # by number: both parts of lecture 04 link to assignment 04
+        target = f"assignments/{assignment.parent.name}/{assignment.name}"
         assert target in hrefs, f"{page.name} does not link to its assignment {target}"
         assert (site / target).read_bytes() == assignment.read_bytes()
 

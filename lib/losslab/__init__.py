@@ -3,10 +3,10 @@
 One module per concept, in the order the lectures teach them:
 
     scores             linear score function, bias trick, predictions   (lecture 01)
-    classification     hinge, softmax, cross-entropy, sigmoid, entropy  (02, 04)
+    classification     hinge, softmax, cross-entropy, sigmoid, entropy  (02, 04a, 04b)
     linear_svm         SVM loss of the weights, naive and vectorized    (02)
     regularization     L2 and L1 penalties                              (03)
-    softmax            softmax loss of the weights, naive and vectorized (04)
+    softmax            softmax loss of the weights, naive and vectorized (04a)
     regression         MSE, MAE, MAPE, Huber                            (05)
     linear_regression  y = w x + b by gradient descent                  (06)
     linear_classifier  minibatch SGD for LinearSVM and Softmax          (07)

@@ -18,7 +18,7 @@ CLASS_NAMES = ("cat", "car", "frog")
 
 
 def cat_car_frog_scores() -> tuple[np.ndarray, np.ndarray]:
-    """Scores of the three training images of lectures 02 and 04.
+    """Scores of the three training images of lectures 02, 04a and 04b.
 
     Returns (scores (3, 3), y (3,)): row i holds image i's scores for
     (cat, car, frog), and y = [0, 1, 2] (the cat image is a cat, ...).
