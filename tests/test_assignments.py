@@ -41,7 +41,7 @@ y_train, y_val, y_test = digits.y_train, digits.y_val, digits.y_test
 
 
 class Perfect(np.ndarray):
-    \"\"\"Zero weights that score perfectly in a kernel: X @ W answers with the true labels of known digits.\"\"\"
+    \"\"\"Zero weights that score perfectly in a kernel: X @ W gives the true labels of known digits.\"\"\"
 
     __array_ufunc__ = None  # ndarray's @ then defers to __rmatmul__
 
