@@ -5,6 +5,28 @@ with a realistic mistake; tests/test_assignments.py autogrades it and checks
 that exactly the ``fails`` cells score 0 and every other test cell scores full.
 """
 
+_NAIVE = '''def softmax_loss_naive(W, X, y, reg):
+    """Softmax loss and its gradient, with explicit loops."""
+    num_train = X.shape[0]
+    loss = 0.0
+    dW = np.zeros(W.shape)
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores = scores - scores.max()
+        total = np.exp(scores).sum()
+        probs = np.exp(scores) / total
+        loss += {loss_i}
+        for j in range(W.shape[1]):
+            dW[:, j] += (probs[j] - (j == y[i])) * X[i]{per_i}
+    {end}
+    return float(loss), dW
+'''
+
+
+def _naive(loss_i="np.log(total) - scores[y[i]]", per_i="", end=""):
+    return _NAIVE.format(loss_i=loss_i, per_i=per_i, end=end)
+
+
 _VECTORIZED = '''def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss and its gradient, without explicit loops."""
     num_train = X.shape[0]
@@ -71,29 +93,15 @@ MUTANTS = [
         "name": "naive_half_reg_convention",
         "message": r"half of it is the 0\.5 \* reg convention",
         "cell": "softmax_loss_naive",
-        "source": '''def softmax_loss_naive(W, X, y, reg):
-    """Softmax loss and its gradient, with explicit loops."""
-    num_train = X.shape[0]
-    loss = 0.0
-    dW = np.zeros(W.shape)
-    for i in range(num_train):
-        scores = X[i].dot(W)
-        scores = scores - scores.max()
-        total = np.exp(scores).sum()
-        loss += np.log(total) - scores[y[i]]
-        probs = np.exp(scores) / total
-        for j in range(W.shape[1]):
-            dW[:, j] += (probs[j] - (j == y[i])) * X[i]
-    loss = loss / num_train + 0.5 * reg * np.sum(W * W)
-    dW = dW / num_train + reg * W
-    return float(loss), dW
-''',
+        "source": _naive(end="loss = loss / num_train + 0.5 * reg * np.sum(W * W)\n"
+                             "    dW = dW / num_train + reg * W"),
         # the source's 0.5 * reg convention instead of the course's reg * sum(W**2)
         "fails": ["test_softmax_naive_reg"],
     },
     {
         "name": "vectorized_gradient_sign_flipped",
-        "message": r"got -0\.22886,.*\n.*opposite sign means onehot - p instead of p - onehot \(here -0\.229\)",
+        "message": (r"got -0\.22886,.*\n"
+                    r".*opposite sign means onehot - p instead of p - onehot \(here -0\.229\)"),
         "cell": "softmax_loss_vectorized",
         "source": '''def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss and its gradient, without explicit loops."""
@@ -168,24 +176,11 @@ MUTANTS = [
     },
     {
         "name": "naive_reg_added_per_example",
-        "message": r"got 0\.0872152,.*\n.*0\.0872, N = 6 times as much, means the penalty was added once per example",
+        "message": (r"got 0\.0872152,.*\n"
+                    r".*0\.0872, N = 6 times as much, means the penalty was added once per example"),
         "cell": "softmax_loss_naive",
-        "source": '''def softmax_loss_naive(W, X, y, reg):
-    """Softmax loss and its gradient, with explicit loops; the penalty is added inside the loop."""
-    num_train = X.shape[0]
-    loss = 0.0
-    dW = np.zeros(W.shape)
-    for i in range(num_train):
-        scores = X[i].dot(W)
-        scores = scores - scores.max()
-        total = np.exp(scores).sum()
-        probs = np.exp(scores) / total
-        loss += (np.log(total) - scores[y[i]]) / num_train + reg * np.sum(W * W)
-        for j in range(W.shape[1]):
-            dW[:, j] += (probs[j] - (j == y[i])) * X[i] / num_train
-        dW += 2 * reg * W
-    return float(loss), dW
-''',
+        "source": _naive(loss_i="(np.log(total) - scores[y[i]]) / num_train + reg * np.sum(W * W)",
+                         per_i=" / num_train\n        dW += 2 * reg * W", end="# nothing left to add"),
         # right at reg = 0; the penalty and its gradient count N times
         "fails": ["test_softmax_naive_reg"],
     },
@@ -203,7 +198,8 @@ MUTANTS = [
         "cell": "softmax_loss_vectorized",
         "source": _vectorized(sums="sums"),
         # the row sums (N,) broadcast as a row against (N, C): an error, or with N = C the wrong division
-        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad", "test_softmax_vectorized_reg"],
+        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad",
+                  "test_softmax_vectorized_reg"],
     },
     {
         "name": "vectorized_gradient_transposed",
@@ -211,6 +207,7 @@ MUTANTS = [
         "cell": "softmax_loss_vectorized",
         "source": _vectorized(grad="dscores.T @ X"),
         # (C, N) @ (N, D) is (C, D): adding 2 * reg * W (D, C) fails, or with D = C gives dW transposed
-        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad", "test_softmax_vectorized_reg"],
+        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad",
+                  "test_softmax_vectorized_reg"],
     },
 ]
