@@ -190,7 +190,8 @@ def test_summary_cell_lists_every_visible_test(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_mutants_are_well_formed(name):
     ms = h.mutants(name)
-    assert 3 <= len(ms) <= 8, f"tests/mutants/{name}.py: 3-6 mutants"
+    # one per common mistake, shape mistakes included (issue 9): 04 has five functions to get wrong
+    assert 3 <= len(ms) <= 14, f"tests/mutants/{name}.py: 3-14 mutants"
     nb = h.source_notebook(name)
     tests = {t for t, _ in h.test_cells(nb)}
     names = [m["name"] for m in ms]

@@ -33,7 +33,7 @@ MUTANTS = [
     },
     {
         "name": "l1_signed_sum",
-        "message": r"0\.2 means the signed sum",
+        "message": r"-0\.05 means the signed sum",
         "cell": "l1_regularization",
         "source": '''def l1_regularization(W, reg):
     """L1 penalty without the absolute value."""
@@ -60,5 +60,29 @@ MUTANTS = [
     return reg * np.sum(np.abs(W)), np.sign(W)
 ''',
         "fails": ["test_l1_grad"],
+    },
+    {
+        "name": "l2_gradient_transposed",
+        "message": r"shape \(3, 4\), expected \(4, 3\)\n.*\(3, 4\) is the shape of W\.T",
+        "cell": "l2_regularization",
+        "source": '''def l2_regularization(W, reg):
+    """L2 penalty; its gradient in the numerator layout of matrix calculus, which transposes it."""
+    W = np.asarray(W, dtype=float)
+    return reg * float(np.sum(W * W)), 2 * reg * W.T
+''',
+        # right for a vector W (W.T is W); for a (D, C) W the gradient comes back (C, D)
+        "fails": ["test_l2_grad"],
+    },
+    {
+        "name": "l2_summed_along_one_axis",
+        "message": r"shape \(3,\), expected shape \(\)\n.*summed along one axis only",
+        "cell": "l2_regularization",
+        "source": '''def l2_regularization(W, reg):
+    """L2 penalty summed down the columns only: one number per class."""
+    W = np.asarray(W, dtype=float)
+    return reg * np.sum(W**2, axis=0), 2 * reg * W
+''',
+        # right for a vector W (axis 0 is all of it); for a (D, C) W a (C,) array, not a number
+        "fails": ["test_l2_penalty"],
     },
 ]

@@ -5,6 +5,49 @@ with a realistic mistake; tests/test_assignments.py autogrades it and checks
 that exactly the ``fails`` cells score 0 and every other test cell scores full.
 """
 
+_NAIVE = '''def softmax_loss_naive(W, X, y, reg):
+    """Softmax loss and its gradient, with explicit loops."""
+    num_train = X.shape[0]
+    loss = 0.0
+    dW = np.zeros(W.shape)
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores = scores - scores.max()
+        total = np.exp(scores).sum()
+        probs = np.exp(scores) / total
+        loss += {loss_i}
+        for j in range(W.shape[1]):
+            dW[:, j] += (probs[j] - (j == y[i])) * X[i]{per_i}
+    {end}
+    return float(loss), dW
+'''
+
+
+def _naive(loss_i="np.log(total) - scores[y[i]]", per_i="", end=""):
+    return _NAIVE.format(loss_i=loss_i, per_i=per_i, end=end)
+
+
+_VECTORIZED = '''def softmax_loss_vectorized(W, X, y, reg):
+    """Softmax loss and its gradient, without explicit loops."""
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+    scores = X @ W
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp_scores = np.exp(scores)
+    sums = exp_scores.sum(axis=1)
+    loss = np.{mean}(np.log(sums) - scores[rows, y]) + reg * np.sum(W * W)
+    dscores = exp_scores / {sums}
+    dscores[rows, y] -= 1.0
+    {divide}
+    dW = {grad} + 2 * reg * W
+    return float(loss), dW
+'''
+
+
+def _vectorized(mean="mean", sums="sums[:, None]", divide="dscores /= num_train", grad="X.T @ dscores"):
+    return _VECTORIZED.format(mean=mean, sums=sums, divide=divide, grad=grad)
+
+
 MUTANTS = [
     {
         "name": "softmax_without_max_shift",
@@ -50,29 +93,15 @@ MUTANTS = [
         "name": "naive_half_reg_convention",
         "message": r"half of it is the 0\.5 \* reg convention",
         "cell": "softmax_loss_naive",
-        "source": '''def softmax_loss_naive(W, X, y, reg):
-    """Softmax loss and its gradient, with explicit loops."""
-    num_train = X.shape[0]
-    loss = 0.0
-    dW = np.zeros(W.shape)
-    for i in range(num_train):
-        scores = X[i].dot(W)
-        scores = scores - scores.max()
-        total = np.exp(scores).sum()
-        loss += np.log(total) - scores[y[i]]
-        probs = np.exp(scores) / total
-        for j in range(W.shape[1]):
-            dW[:, j] += (probs[j] - (j == y[i])) * X[i]
-    loss = loss / num_train + 0.5 * reg * np.sum(W * W)
-    dW = dW / num_train + reg * W
-    return float(loss), dW
-''',
+        "source": _naive(end="loss = loss / num_train + 0.5 * reg * np.sum(W * W)\n"
+                             "    dW = dW / num_train + reg * W"),
         # the source's 0.5 * reg convention instead of the course's reg * sum(W**2)
         "fails": ["test_softmax_naive_reg"],
     },
     {
         "name": "vectorized_gradient_sign_flipped",
-        "message": r"opposite sign means onehot - p instead of p - onehot",
+        "message": (r"got -0\.22886,.*\n"
+                    r".*opposite sign means onehot - p instead of p - onehot \(here -0\.229\)"),
         "cell": "softmax_loss_vectorized",
         "source": '''def softmax_loss_vectorized(W, X, y, reg):
     """Softmax loss and its gradient, without explicit loops."""
@@ -103,5 +132,82 @@ MUTANTS = [
 ''',
         # right for moderate logits; exp(1e4) overflows and sigmoid(50) = 1.0 gives log(0)
         "fails": ["test_bce_stable"],
+    },
+    {
+        "name": "softmax_sum_as_a_row",
+        "message": r"could not be broadcast together with shapes \(4,3\) \(4,\)",
+        "cell": "softmax",
+        "source": '''def softmax(scores):
+    """Probabilities along the last axis; the row sums lost their axis (no keepdims)."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1)
+''',
+        # right for one example (C,); an (N, C) batch over (N,) sums fails, or with N = C divides columns
+        "fails": ["test_softmax_values", "test_softmax_stable"],
+    },
+    {
+        "name": "softmax_normalized_over_axis0",
+        "message": r"summing over axis 0 mixes different images",
+        "cell": "softmax",
+        "source": '''def softmax(scores):
+    """Probabilities normalized down the columns (over the examples) instead of along each row."""
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=0, keepdims=True)
+''',
+        # right for one example (C,), where axis 0 is the last axis
+        "fails": ["test_softmax_values", "test_softmax_stable"],
+    },
+    {
+        "name": "cross_entropy_sums_over_axis0",
+        "message": r"shape \(3,\), expected shape \(4,\)\n.*\(C,\) means the sum ran over axis 0",
+        "cell": "cross_entropy",
+        "source": '''def cross_entropy(p, q, base=math.e):
+    """Cross-entropy summed over axis 0: over the examples of a batch, not over the classes."""
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    terms = np.where(p > 0, -p * np.log(np.where(p > 0, q, 1.0)), 0.0) / math.log(base)
+    total = terms.sum(axis=0)
+    return float(total) if total.ndim == 0 else total
+''',
+        # right for one distribution (C,); a batch (N, C) gives (C,) instead of (N,)
+        "fails": ["test_cross_entropy", "test_cross_entropy_zeros"],
+    },
+    {
+        "name": "naive_reg_added_per_example",
+        "message": (r"got 0\.0872152,.*\n"
+                    r".*0\.0872, N = 6 times as much, means the penalty was added once per example"),
+        "cell": "softmax_loss_naive",
+        "source": _naive(loss_i="(np.log(total) - scores[y[i]]) / num_train + reg * np.sum(W * W)",
+                         per_i=" / num_train\n        dW += 2 * reg * W", end="# nothing left to add"),
+        # right at reg = 0; the penalty and its gradient count N times
+        "fails": ["test_softmax_naive_reg"],
+    },
+    {
+        "name": "vectorized_sum_not_mean",
+        "message": r"got 6\.87595, .*\n.*6\.88 is the sum over the batch: divide by N",
+        "cell": "softmax_loss_vectorized",
+        "source": _vectorized(mean="sum", divide="pass"),
+        # loss and gradient N times too large; the reg cell compares against reg = 0, so it passes
+        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad"],
+    },
+    {
+        "name": "vectorized_probabilities_over_a_row",
+        "message": r"could not be broadcast together with shapes \(6,3\) \(6,\)",
+        "cell": "softmax_loss_vectorized",
+        "source": _vectorized(sums="sums"),
+        # the row sums (N,) broadcast as a row against (N, C): an error, or with N = C the wrong division
+        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad",
+                  "test_softmax_vectorized_reg"],
+    },
+    {
+        "name": "vectorized_gradient_transposed",
+        "message": r"could not be broadcast together with shapes \(3,5\) \(5,3\)",
+        "cell": "softmax_loss_vectorized",
+        "source": _vectorized(grad="dscores.T @ X"),
+        # (C, N) @ (N, D) is (C, D): adding 2 * reg * W (D, C) fails, or with D = C gives dW transposed
+        "fails": ["test_softmax_vectorized_loss", "test_softmax_vectorized_grad",
+                  "test_softmax_vectorized_reg"],
     },
 ]

@@ -25,6 +25,19 @@ MUTANTS = [
         "fails": ["test_preprocess"],
     },
     {
+        "name": "preprocess_mean_over_axis1",
+        "message": r"could not be broadcast together with shapes \(4,2\) \(4,\)",
+        "cell": "preprocess",
+        "source": '''def preprocess(X_train, X_val, X_test):
+    """Subtract the mean over axis 1 (one mean per image, not per pixel), then append a column of ones."""
+    mean_image = np.mean(X_train, axis=1)
+    return tuple(append_bias(X - mean_image) for X in (X_train, X_val, X_test))
+''',
+        # (N,) means against (N, D) rows: an error unless N = D (then it silently subtracts per row);
+        # on the digits it is an error too, so the training cell and the accuracy cells fail with it
+        "fails": ["test_preprocess", "test_svm_val_accuracy", "test_softmax_val_accuracy"],
+    },
+    {
         "name": "sgd_gradient_ascent",
         "message": r"the opposite sign climbs the loss",
         "cell": "sgd_train",
