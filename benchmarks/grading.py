@@ -65,10 +65,11 @@ def plain_execution(notebooks: list[Path]) -> float:
     for i, path in enumerate([notebooks[0], *notebooks]):  # the first run warms up imports: not counted
         nb = nbformat.read(path, as_version=4)
         t = time.perf_counter()
-        # killed once done, as losslab-grade does: a graceful shutdown only adds polling
+        # killed once done, as losslab-grade does: a graceful shutdown only adds polling; the kernel's
+        # stderr (ipykernel's warning about TCP on every start) is not part of what this prints
         NotebookClient(
             nb, timeout=120, allow_errors=True, kernel_name="python3", shutdown_kernel="immediate"
-        ).execute()
+        ).execute(stderr=subprocess.DEVNULL)
         if i:
             times.append(time.perf_counter() - t)
     return sum(times) / len(times)
