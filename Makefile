@@ -1,25 +1,11 @@
 # Every target runs inside .venv, which the first target to need it creates
 # from requirements.lock (a universal lock: the same pins on every machine).
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 include venv.mk
 # Scripts and tests draw off screen; `make lab` unsets this so kernels draw inline.
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
 .PHONY: help lab test lint site release student-bundle grade grade-demo bench lock clean
-
-help:  ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
-
-$(STAMP): requirements.lock pyproject.toml
-	$(INSTALL_LOCK)
-	touch $@
-
-# Jupyter refuses to run as root unless told; containers and CI often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)  ## open JupyterLab on the course
 	env -u MPLBACKEND $(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" notebooks/01_score_function.ipynb

@@ -1,5 +1,6 @@
-# How `make` creates $(VENV) and installs requirements.lock into it; included by
-# the Makefile (and shipped in the student bundle, whose Makefile includes it too).
+# How `make` creates $(VENV) and installs requirements.lock into it, and what every
+# target needs from it ($(BIN), the $(STAMP) prerequisite, `make help`, ALLOW_ROOT);
+# included by the Makefile and by the student bundle's Makefile, which ships it.
 #
 # uv installs the lock in seconds where pip takes a minute or more. So the venv
 # is made without pip (seeding pip into it is slow), pip from the python3 that
@@ -9,6 +10,11 @@
 # installs the lock as before. Either way the only prerequisites are python3
 # and make. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
 # package (or `.venv/bin/python -m ensurepip` brings pip back).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
 UV_PIN  = $(shell grep -m1 '^uv==' requirements.lock | cut -d' ' -f1)
 PIPQ    = --quiet --disable-pip-version-check
 PIP     = $(VENV)/bin/python -m pip $(PIPQ)
@@ -27,3 +33,13 @@ $(PYTHON) -m venv --without-pip $(VENV)
 	&& $(PIP) install -r requirements.lock \
 	&& $(PIP) install --no-deps -e . )
 endef
+
+$(STAMP): requirements.lock pyproject.toml
+	$(INSTALL_LOCK)
+	touch $@
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -187,6 +187,8 @@ def _digits_accuracy(W, split: str) -> float:
 
     d = load_digits()
     X, y = getattr(d, f"X_{split}"), getattr(d, f"y_{split}")
+    # the bias column by hand, not losslab.scores.append_bias: the checks go into every grading
+    # jail, and importing a graded module here would bring 01's reference answer in with them
     X = np.hstack([X - d.X_train.mean(axis=0), np.ones((len(X), 1))])
     return float(((X @ W).argmax(axis=1) == y).mean())
 
