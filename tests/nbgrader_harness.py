@@ -24,6 +24,7 @@ import importlib.util
 import json
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,6 +426,24 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
+#: Run All in a fresh kernel (what `jupyter execute --allow-errors` does), over IPC sockets in the
+#: notebook's folder: kernels started in parallel on TCP can race for the same free port, and the
+#: loser dies before replying (seen once under load); jupyter execute offers no other transport.
+_RUN_ALL = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+from traitlets.config import Config
+path, out, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
+nb = nbformat.read(path, as_version=4)
+config = Config()
+config.KernelManager.transport = "ipc"
+NotebookClient(nb, config=config, kernel_name="python3", timeout=timeout, allow_errors=True,
+               resources={"metadata": {"path": "."}}).execute()
+nbformat.write(nb, out)
+"""
+
+
 def run_as_student(nb, folder: Path, name: str, timeout: int = 600) -> nbformat.NotebookNode:
     """Save nb as folder/NAME.ipynb, run every cell in a fresh kernel as Run All does, return it executed.
 
@@ -434,8 +453,7 @@ def run_as_student(nb, folder: Path, name: str, timeout: int = 600) -> nbformat.
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
     out = folder / "executed.ipynb"
-    cmd = [str(Path(release.nbgrader_cmd()[0]).with_name("jupyter-execute")), "--allow-errors",
-           f"--timeout={timeout}", f"--output={out}", str(path)]
+    cmd = [sys.executable, "-c", _RUN_ALL, str(path), str(out), str(timeout)]
     proc = subprocess.run(cmd, cwd=folder, env=_clean_env(), capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"running {path} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
