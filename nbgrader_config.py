@@ -32,8 +32,10 @@ except OSError:  # a read-only checkout: only `nbgrader validate` works there, a
 c.CourseDirectory.db_url = f"sqlite:///{GRADING / 'gradebook.db'}"
 
 # Everything else in an assignment folder (data files) is copied with the
-# notebook on release and on submission, except these.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# notebook on release and on submission, except these. mistakes.py is the
+# instructor's catalogue of known wrong implementations (losslab_grader.mistakes):
+# it never reaches a student.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mistakes.py"]
 
 # Per cell, not per notebook: each cell of a correct solution takes well under
 # a second, so 60 s only guards against runaway student loops.

@@ -54,16 +54,25 @@ def assignment_names() -> list[str]:
     return release.assignment_names(REPO)
 
 
-def mutants(name: str) -> list[dict]:
-    """MUTANTS of tests/mutants/<name>.py, [] when the file does not exist."""
+def mutants(name: str) -> list:
+    """The known mistakes of assignment name (losslab_grader.mistakes.Mistake), [] without a catalogue.
+
+    From solutions/<name>/mistakes.py; an assignment not yet moved there keeps its MUTANTS in
+    tests/mutants/<name>.py, read as the same Mistake objects.
+    """
+    from losslab_grader.mistakes import Mistake, catalogue_path, load
+
+    found = load(catalogue_path(SOLUTIONS, name))
     path = MUTANTS / f"{name}.py"
-    if not path.exists():
-        return []
-    return list(_load(path, f"losslab_mutants_{name}").MUTANTS)
+    if found or not path.exists():
+        return found
+    return [Mistake(m["name"], m["name"].replace("_", " "), m.get("message", ""), m["cell"], m["source"],
+                    tuple(m["fails"]), m.get("message", ""))
+            for m in _load(path, f"losslab_mutants_{name}").MUTANTS]
 
 
-def mutant_student(mutant: dict) -> str:
-    return "mutant-" + re.sub(r"[^A-Za-z0-9_-]", "-", mutant["name"])
+def mutant_student(mutant) -> str:
+    return "mutant-" + re.sub(r"[^A-Za-z0-9_-]", "-", mutant.name)
 
 
 def source_notebook(name: str) -> nbformat.NotebookNode:
@@ -100,12 +109,13 @@ def replace_cell(nb, grade_id: str, source: str):
     return nb
 
 
-def apply_mutant(nb, mutant: dict):
-    """A copy of the solution notebook with one solution cell's source replaced."""
+def apply_mutant(nb, mutant):
+    """A copy of the solution notebook with one solution cell's function replaced by the mistake's."""
+    cell = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") == mutant.cell]
     try:
-        return replace_cell(nb, mutant["cell"], mutant["source"])
+        return replace_cell(nb, mutant.cell, mutant.apply(cell[0].source if cell else ""))
     except ValueError as exc:
-        raise ValueError(f"mutant {mutant['name']}: {exc}") from None
+        raise ValueError(f"mutant {mutant.name}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -410,11 +420,11 @@ def student_version(name: str, mutant: dict | None = None, answered: bool = True
             continue
         gid = meta["grade_id"]
         if c.cell_type == "code":
-            c.source = mutant["source"] if mutant and mutant["cell"] == gid else solution[gid]
+            c.source = mutant.apply(solution[gid]) if mutant and mutant.cell == gid else solution[gid]
         elif answered:
             c.source = ANSWER
-    if mutant and not any(nbgrader_meta(c).get("grade_id") == mutant["cell"] for c in nb.cells):
-        raise ValueError(f"mutant {mutant['name']}: no cell {mutant['cell']}")
+    if mutant and not any(nbgrader_meta(c).get("grade_id") == mutant.cell for c in nb.cells):
+        raise ValueError(f"mutant {mutant.name}: no cell {mutant.cell}")
     return nb
 
 

@@ -194,11 +194,11 @@ def test_mutants_are_well_formed(name):
     assert 3 <= len(ms) <= 14, f"tests/mutants/{name}.py: 3-14 mutants"
     nb = h.source_notebook(name)
     tests = {t for t, _ in h.test_cells(nb)}
-    names = [m["name"] for m in ms]
+    names = [m.name for m in ms]
     assert len(names) == len(set(names))
     for m in ms:
-        assert m["cell"] in h.solution_cells(nb), f"{m['name']}: {m['cell']} is not a solution cell"
-        assert m["fails"] and set(m["fails"]) <= tests, f"{m['name']}: fails {m['fails']} not all test cells"
+        assert m.cell in h.solution_cells(nb), f"{m.name}: {m.cell} is not a solution cell"
+        assert m.fails and set(m.fails) <= tests, f"{m.name}: fails {m.fails} not all test cells"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,15 +245,15 @@ def test_untouched_release_scores_zero(name, graded):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES,
-                         ids=[f"{n}-{m['name']}" for n, m in MUTANT_CASES])
+                         ids=[f"{n}-{m.name}" for n, m in MUTANT_CASES])
 def test_mutant_loses_exactly_its_cells(name, mutant, graded):
     g = _graded(graded, name)
     got = _scores(g, h.mutant_student(mutant))
     full = g.max_points
-    wrong_pass = [t for t in mutant["fails"] if got[t] != 0]
-    wrong_fail = [t for t in got if t not in mutant["fails"] and got[t] != full[t]]
+    wrong_pass = [t for t in mutant.fails if got[t] != 0]
+    wrong_fail = [t for t in got if t not in mutant.fails and got[t] != full[t]]
     assert not wrong_pass and not wrong_fail, (
-        f"mutant {mutant['name']}: should fail {mutant['fails']}; "
+        f"mutant {mutant.name}: should fail {mutant.fails}; "
         f"passed anyway {wrong_pass}; lost points unexpectedly {wrong_fail}")
 
 

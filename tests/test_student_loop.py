@@ -102,8 +102,8 @@ def test_summary_reads_this_notebook(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_mutant_names_its_mistake(name):
     for m in h.mutants(name):
-        assert m.get("message"), f"mutant {m['name']}: give it a message regex (what its first failure says)"
-        re.compile(m["message"])
+        assert m.shows, f"mutant {m.name}: give it a message regex (what its first failure says)"
+        re.compile(m.shows)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -172,15 +172,15 @@ def test_summary_verdict_is_nbgrader_validates(name, kind, runs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES,
-                         ids=[f"{n}-{m['name']}" for n, m in MUTANT_CASES])
+                         ids=[f"{n}-{m.name}" for n, m in MUTANT_CASES])
 def test_first_failure_names_the_mistake(name, mutant, runs):
     executed, _ = _run(runs, name, h.mutant_student(mutant))
     first = h.first_failure(executed)
-    assert first is not None, f"mutant {mutant['name']}: every visible test passes"
+    assert first is not None, f"mutant {mutant.name}: every visible test passes"
     gid, error = first
-    assert gid in mutant["fails"], f"mutant {mutant['name']}: first fails {gid}, not one of {mutant['fails']}"
-    assert re.search(mutant["message"], error), (
-        f"mutant {mutant['name']}: the first failure, in {gid}, does not name the mistake "
-        f"(/{mutant['message']}/):\n{error}")
+    assert gid in mutant.fails, f"mutant {mutant.name}: first fails {gid}, not one of {mutant.fails}"
+    assert re.search(mutant.shows, error), (
+        f"mutant {mutant.name}: the first failure, in {gid}, does not name the mistake "
+        f"(/{mutant.shows}/):\n{error}")
     passed, text = h.summary_output(executed)
     assert not passed and f"FAIL {gid}" in text, text
