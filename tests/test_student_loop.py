@@ -167,7 +167,7 @@ def test_summary_verdict_is_nbgrader_validates(name, kind, runs):
     elif kind == "unanswered":
         assert unanswered >= 1 and not failed_tests
     else:
-        assert failed_tests and set(failed_tests) <= set(h.mutants(name)[0]["fails"])
+        assert failed_tests and set(failed_tests) <= set(h.mutants(name)[0].fails)
 
 
 @pytest.mark.slow
