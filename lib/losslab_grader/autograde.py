@@ -72,6 +72,11 @@ class JailedKernelManager(AsyncKernelManager):
     def jailed(self) -> bool:
         return self.jail is not None and bool(self.jail.mode)
 
+    def _env(self) -> dict[str, str]:
+        env = dict(self.jail.env if self.jail is not None else {}, **self.kernel_env)
+        env.update({k: os.environ[k] for k in PASSED_ON if k in os.environ})
+        return env
+
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         if not self.jailed:
@@ -80,13 +85,12 @@ class JailedKernelManager(AsyncKernelManager):
         os.chmod(self.connection_file, 0o400)
         if jail.uid is not None:  # the kernel's own uid must read its connection file
             os.chown(self.connection_file, jail.uid, jail.uid)
-        jail = Jail(**{**jail.__dict__, "files": [*jail.files, (self.connection_file, JAIL_CONNECTION)]})
+        files = [*jail.files, (self.connection_file, JAIL_CONNECTION)]
+        jail = Jail(**{**jail.__dict__, "files": files, "env": self._env()})
         return sandbox.command([JAIL_CONNECTION if a == self.connection_file else a for a in cmd], jail)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        env = dict(self.jail.env if self.jail is not None else {}, **self.kernel_env)
-        env.update({k: os.environ[k] for k in PASSED_ON if k in os.environ})
-        kw["env"] = sandbox.environment(env)  # unjailed kernels get the same allow-list
+        kw["env"] = sandbox.environment(self._env())  # unjailed kernels get the same allow-list
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.jailed:
             self.ip = await self._jail_sockets()
@@ -227,10 +231,15 @@ class Verdict(NbGraderPreprocessor):
             return cell, resources
         original = self.originals[gid]
         result = verdict.judge(cell, self.reference[gid], testcells.hidden_lines(original))
-        like = [] if result.passed else [
-            name for name, cells in self.mistakes.items()
-            if gid in cells and verdict.behaves_like(cell, *cells[gid])
-        ]  # fmt: skip
+        like = (
+            []
+            if result.passed
+            else [
+                name
+                for name, cells in self.mistakes.items()
+                if gid in cells and verdict.behaves_like(cell, *cells[gid])
+            ]
+        )
         cell.source = original
         if result.passed:
             cell.outputs = [new_output("stream", name="stdout", text="ok: every check matched\n")]

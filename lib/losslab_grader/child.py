@@ -28,8 +28,13 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024
 PIPELINE_MB = 2048
 
 
-def run(work: Callable[[], TaskResult], student: str, timeout: float, memory_mb: int,
-        cleanup: Callable[[], None] = lambda: None) -> TaskResult:  # fmt: skip
+def run(
+    work: Callable[[], TaskResult],
+    student: str,
+    timeout: float,
+    memory_mb: int,
+    cleanup: Callable[[], None] = lambda: None,
+) -> TaskResult:
     """work() in a forked child within timeout seconds; its result, or why there is none.
 
     cleanup runs in the worker after the child is gone (killed or not): it ends whatever the
@@ -53,9 +58,13 @@ def run(work: Callable[[], TaskResult], student: str, timeout: float, memory_mb:
     cleanup()
     seconds = round(time.perf_counter() - start, 3)
     if timed_out:
-        return TaskResult(student, "timeout", f"did not finish within {timeout:g} s (killed)", seconds=seconds)
+        return TaskResult(
+            student, "timeout", f"did not finish within {timeout:g} s (killed)", seconds=seconds
+        )
     if truncated:
-        return TaskResult(student, "crashed", "the grading process sent back more than it may", seconds=seconds)
+        return TaskResult(
+            student, "crashed", "the grading process sent back more than it may", seconds=seconds
+        )
     if not data:
         how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
         return TaskResult(student, "crashed", f"the grading process died ({how})", seconds=seconds)
@@ -73,8 +82,9 @@ def _child(work: Callable[[], TaskResult], student: str, write_fd: int, memory_m
         resource.setrlimit(resource.RLIMIT_AS, ((memory_mb + PIPELINE_MB) * 2**20, hard))
         payload = work().to_json()
     except BaseException as exc:  # noqa: BLE001 - the child reports everything
-        payload = TaskResult(student, "crashed", f"the grader failed on this notebook: "
-                             f"{type(exc).__name__}: {exc}"[:400]).to_json()  # fmt: skip
+        payload = TaskResult(
+            student, "crashed", f"the grader failed on this notebook: {type(exc).__name__}: {exc}"[:400]
+        ).to_json()
         code = 1
     try:
         with os.fdopen(write_fd, "wb") as f:

@@ -46,13 +46,64 @@ math[display=block] { margin: .6rem 0 }
 
 # MathML that may appear on a page: elements and attributes of presentation MathML that draw
 # formulas, and nothing that links, loads or scripts.
-_MATHML = frozenset({"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
-                     "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd",
-                     "mstyle", "mpadded", "mphantom", "menclose"})  # fmt: skip
-_ATTRIBUTES = frozenset({"display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace",
-                         "accent", "accentunder", "columnalign", "rowalign", "columnspacing", "rowspacing",
-                         "displaystyle", "scriptlevel", "minsize", "maxsize", "movablelimits", "largeop",
-                         "symmetric", "form", "width", "height", "depth", "linethickness", "notation"})  # fmt: skip
+_MATHML = frozenset(
+    {
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mover",
+        "munder",
+        "munderover",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mstyle",
+        "mpadded",
+        "mphantom",
+        "menclose",
+    }
+)
+_ATTRIBUTES = frozenset(
+    {
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "accent",
+        "accentunder",
+        "columnalign",
+        "rowalign",
+        "columnspacing",
+        "rowspacing",
+        "displaystyle",
+        "scriptlevel",
+        "minsize",
+        "maxsize",
+        "movablelimits",
+        "largeop",
+        "symmetric",
+        "form",
+        "width",
+        "height",
+        "depth",
+        "linethickness",
+        "notation",
+    }
+)
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 
 
@@ -67,8 +118,9 @@ def mathml(latex: str, display: bool) -> str:
 
 def _element(node: ET.Element, top: bool = False) -> str:
     tag = node.tag.removeprefix(_NS)
-    inner = html.escape(node.text or "") + "".join(_element(child) + html.escape(child.tail or "")
-                                                   for child in node)  # fmt: skip
+    inner = html.escape(node.text or "") + "".join(
+        _element(child) + html.escape(child.tail or "") for child in node
+    )
     if tag not in _MATHML:
         return inner  # an element outside the allow-list keeps only its (escaped) text
     attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in sorted(node.attrib.items()) if k in _ATTRIBUTES)
@@ -102,8 +154,14 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def render(nb, title: str, scores: dict[str, float], points: dict[str, float], verdicts: dict[str, dict],
-           mistakes: dict[str, tuple[str, str]]) -> str:  # fmt: skip
+def render(
+    nb,
+    title: str,
+    scores: dict[str, float],
+    points: dict[str, float],
+    verdicts: dict[str, dict],
+    mistakes: dict[str, tuple[str, str]],
+) -> str:
     """The feedback page of an autograded notebook.
 
     scores/points: grade_id -> points earned / possible of each test cell; verdicts: grade_id ->
@@ -141,13 +199,15 @@ def _cell_html(cell, scores, points, verdicts, mistakes) -> str:
         like = "".join(
             f"<p class='mistake'>Your code behaves like one that {html.escape(mistakes[name][0])}."
             f"<br>Hint: {html.escape(mistakes[name][1])}</p>"
-            for name in v.get("mistakes", []) if name in mistakes
-        )  # fmt: skip
+            for name in v.get("mistakes", [])
+            if name in mistakes
+        )
         return (
             f"<div class='cell'><p class='points'>Test {html.escape(gid)}: "
             f"{scores.get(gid, 0.0):g} / {points[gid]:g}</p>"
             f"<pre>{html.escape(_clip(testcells.visible_source(source)))}</pre>"
-            f"<div class='verdict {'pass' if passed else 'fail'}'>{html.escape(_clip(text))}</div>{like}</div>"
+            f"<div class='verdict {'pass' if passed else 'fail'}'>{html.escape(_clip(text))}</div>"
+            f"{like}</div>"
         )
     return f"<div class='cell'><pre>{html.escape(_clip(source))}</pre></div>"
 

@@ -101,15 +101,26 @@ class CgroupV1(SlotLimit):
         super().__init__(slot, memory_mb, processes)
         self.memory = _group(CGROUP / "memory" / GROUP, f"slot-{slot}")
         self.pids = _group(CGROUP / "pids" / GROUP, f"slot-{slot}")
-        (self.memory / "memory.limit_in_bytes").write_text(str(memory_mb * 2**20))
+        # memory + swap may never be below memory alone: lift it, set memory, then cap it the same
         swap = self.memory / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            swap.write_text("-1")
+        (self.memory / "memory.limit_in_bytes").write_text(str(memory_mb * 2**20))
         if swap.exists():
             swap.write_text(str(memory_mb * 2**20))
         (self.pids / "pids.max").write_text(str(processes))
 
     def prefix(self) -> list[str]:
-        return [sys.executable, "-I", "-S", "-c", _JOIN, str(self.memory / "cgroup.procs"),
-                str(self.pids / "cgroup.procs"), "--"]  # fmt: skip
+        return [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _JOIN,
+            str(self.memory / "cgroup.procs"),
+            str(self.pids / "cgroup.procs"),
+            "--",
+        ]
 
     @contextmanager
     def watching(self, pid: int) -> Iterator[None]:
@@ -127,7 +138,9 @@ class CgroupV1(SlotLimit):
     def exceeded(self) -> str:
         if _read_int(self.memory / "memory.failcnt") > 0:
             return "memory"
-        return "processes" if _read_int(self.pids / "pids.events", "max") > getattr(self, "_events", 0) else ""
+        return (
+            "processes" if _read_int(self.pids / "pids.events", "max") > getattr(self, "_events", 0) else ""
+        )
 
     @property
     def peak_mb(self) -> float:

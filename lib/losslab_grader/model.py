@@ -30,15 +30,20 @@ class Settings:
 
     timeout: float = _opt(120.0, "wall-clock seconds per submission, the whole pipeline included")
     cell_timeout: float | None = _opt(
-        None, "seconds a cell may run before its kernel is interrupted (default: the course's "
-        "Execute.timeout); the rest of the notebook still grades")  # fmt: skip
+        None,
+        "seconds a cell may run before its kernel is interrupted (default: the course's "
+        "Execute.timeout); the rest of the notebook still grades",
+    )
     memory: int = _opt(2048, "memory in MB for the whole submission, all its processes together")
     processes: int = _opt(32, "processes a submission may run at once")
     scratch: int = _opt(256, "MB of the kernel's private, writable /tmp (its IPC sockets included)")
     output_chars: int = _opt(20_000, "characters of printed output kept per cell")
     kernel_uids: int = _opt(
-        61000, "first of the uids the kernels run as when grading as root (one per worker; none may "
-        "belong to an account)", metavar="UID")  # fmt: skip
+        61000,
+        "first of the uids the kernels run as when grading as root (one per worker; none may "
+        "belong to an account)",
+        metavar="UID",
+    )
 
     @classmethod
     def options(cls) -> list[tuple[str, object, dict]]:
@@ -168,7 +173,9 @@ class Outcome:
     mode: str | None  # "root" or "userns" when every kernel was sandboxed, else None
     memory_limit: str = ""  # what bounded each submission's memory ("" when the runs disagreed)
     warnings: list[str] = field(default_factory=list)
-    reference: dict[str, list] = field(default_factory=dict)  # grade_id -> the solution's raw records
+    reference: dict[str, dict] = field(default_factory=dict)  # grade_id -> the solution's raw records
+    mistakes: dict[str, tuple[str, str]] = field(default_factory=dict)  # known mistake -> (title, hint)
+    pairs: list | None = None  # similarity.Pair, most similar first; None when not computed
 
     @property
     def isolated(self) -> bool:

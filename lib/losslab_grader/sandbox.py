@@ -216,8 +216,14 @@ def python_paths() -> list[str]:
 
 # --- copies of the course that a kernel must not reach -------------------------------------------------
 
-_SITE_DIRS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
-              "local/lib/python3*/site-packages", "local/lib/python3*/dist-packages", "lib64/python3*/site-packages")  # fmt: skip
+_SITE_DIRS = (
+    "lib/python3*/site-packages",
+    "lib/python3*/dist-packages",
+    "lib/python3/dist-packages",
+    "local/lib/python3*/site-packages",
+    "local/lib/python3*/dist-packages",
+    "lib64/python3*/site-packages",
+)
 
 
 def course_copies(bound: list[str], extra: list[Path] = ()) -> list[str]:
@@ -351,8 +357,9 @@ def probe(binds: list[str], uid: int | None = None) -> str | None:
     jail = Jail(m, uid=uid if m == "root" else None, binds=binds, memory_mb=1024, cpu_s=30)
     with tempfile.TemporaryDirectory(prefix="losslab-probe-") as tmp:
         try:
-            done = subprocess.run(command([sys.executable, "-c", code], jail), capture_output=True, timeout=60,
-                                  cwd=tmp)  # fmt: skip
+            done = subprocess.run(
+                command([sys.executable, "-c", code], jail), capture_output=True, timeout=60, cwd=tmp
+            )
         except (OSError, subprocess.SubprocessError):
             return None
     return m if done.returncode == 0 else None

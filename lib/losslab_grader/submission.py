@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
+from nbformat.v4.rwbase import rejoin_lines
 
 from . import testcells
 
@@ -57,7 +58,7 @@ def read_notebook(data: bytes) -> nbformat.NotebookNode:
         raise ValueError("valid JSON but not a version-4 Jupyter notebook")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        nb = nbformat.from_dict(raw)
+        nb = rejoin_lines(nbformat.from_dict(raw))  # sources as strings, as nbformat.reads does
         try:
             nbformat.validate(nb)
         except Exception as exc:  # nbformat's ValidationError and friends

@@ -28,8 +28,26 @@ import numpy as np
 from losslab.checks import EXCEPTIONS, MAX_RECORD_SIZE, RECORD_MIME, SCORES, score_problem
 
 #: Type names a message may show for a value that is not numeric (any other type is "an object").
-TYPE_NAMES = frozenset({"str", "bytes", "list", "tuple", "dict", "set", "bool", "int", "float", "complex",
-                        "NoneType", "ndarray", "function", "generator", "module", "type"})  # fmt: skip
+TYPE_NAMES = frozenset(
+    {
+        "str",
+        "bytes",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "bool",
+        "int",
+        "float",
+        "complex",
+        "NoneType",
+        "ndarray",
+        "function",
+        "generator",
+        "module",
+        "type",
+    }
+)
 #: How many numbers of a kernel's value a message shows, and their significant digits.
 SHOWN_NUMBERS, DIGITS = 6, 4
 _NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.]{0,79}\Z")
@@ -104,8 +122,9 @@ def decode(record) -> Record:
         value = Value(typ, shape=shape, what=type_name(_text(record.get("what", ""))))
     elif kind == "shape" and typ == "shape":
         raw = record.get("shape")
-        value = Value("shape", shape=None if raw is None else _shape(raw),
-                      what=type_name(_text(record.get("what", ""))))  # fmt: skip
+        value = Value(
+            "shape", shape=None if raw is None else _shape(raw), what=type_name(_text(record.get("what", "")))
+        )
     elif kind == "true" and typ == "bool" and isinstance(record.get("value"), bool):
         value = Value("bool", flag=record["value"])
     elif kind == "raises" and typ == "raised":
@@ -200,7 +219,7 @@ def _compare_close(got: Value, ref: Value, declared: dict) -> str:
     if got.type == "none":
         return "the result is None: did the function forget to return its result?"
     if got.type == "other":
-        return f"the result is {'an' if got.what[:1] in 'aeiou' else 'a'} {got.what}, expected a number or an array"
+        return f"the result is {_a(got.what)}, expected a number or an array"
     if got.type == "too-big":
         return f"the result has shape {got.shape}, far larger than expected {ref.shape}"
     a, e = got.array, ref.array
@@ -250,7 +269,7 @@ def compare(kind: str, got: Value, ref_kind: str, ref: Value, declared: dict) ->
         return _compare_score(got, ref, declared)
     if kind == "shape":
         if got.shape is None:
-            return f"got {'an' if got.what[:1] in 'aeiou' else 'a'} {got.what}, expected a numpy array of shape {ref.shape}"
+            return f"got {_a(got.what)}, expected a numpy array of shape {ref.shape}"
         return "" if got.shape == ref.shape else f"shape {got.shape}, expected {ref.shape}"
     if kind == "true":
         return "" if got.flag == ref.flag else (declared.get("message") or "the condition did not hold")
@@ -260,7 +279,15 @@ def compare(kind: str, got: Value, ref_kind: str, ref: Value, declared: dict) ->
     if any(n in got.mro for n in expected):
         return ""
     wanted = " or ".join(expected)
-    return f"raised {_raised(got)}; expected {wanted}" if _raised(got) else f"returned normally; expected it to raise {wanted}"
+    return (
+        f"raised {_raised(got)}; expected {wanted}"
+        if _raised(got)
+        else f"returned normally; expected it to raise {wanted}"
+    )
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _raised(got: Value) -> str:
@@ -289,7 +316,9 @@ class CellVerdict:
 
     @classmethod
     def from_metadata(cls, meta: dict) -> CellVerdict:
-        return cls(bool(meta.get("passed")), [str(m) for m in meta.get("messages", [])], str(meta.get("error", "")))
+        return cls(
+            bool(meta.get("passed")), [str(m) for m in meta.get("messages", [])], str(meta.get("error", ""))
+        )
 
 
 def judge(cell, reference: list[Record], hidden: set[int]) -> CellVerdict:

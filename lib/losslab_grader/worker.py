@@ -90,6 +90,19 @@ def prepare_worker(bundle: Bundle) -> None:
     ensure(bundle)
 
 
+def forget() -> None:
+    """Remove this worker's state and the workspace it unpacked (when a batch ends)."""
+    global _state
+    if _state is not None:
+        _state.close()
+        _state = None
+
+
+def run_task(task, bundle: Bundle, label: str, *args) -> bytes:
+    """task(bundle, label, *args) here, its TaskResult returned as JSON bytes (what crosses processes)."""
+    return task(bundle, label, *args).to_json()
+
+
 def _setup(bundle: Bundle) -> WorkerState:
     warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings; kernels have their own setting
     root = Path(bundle.path) if bundle.path else workspace.unpack(bundle.tar)
@@ -108,8 +121,18 @@ def _setup(bundle: Bundle) -> WorkerState:
     release = nbformat.read(ws / "release" / name / f"{name}.ipynb", as_version=4)
     config = _config(bundle, ws, jail)
     errors: list[str] = []
-    state = WorkerState(bundle, root, not bundle.path, ws, slot, jail, limit,
-                        submission.released_cells(release), config, errors)  # fmt: skip
+    state = WorkerState(
+        bundle,
+        root,
+        not bundle.path,
+        ws,
+        slot,
+        jail,
+        limit,
+        submission.released_cells(release),
+        config,
+        errors,
+    )
     _warm_up(state, release)
     atexit.register(state.close)
     return state
@@ -121,8 +144,13 @@ def _uid(settings, slot: int) -> int | None:
 
 def _jail(bundle: Bundle, root: Path, mode: str | None, slot: int, limit: limits.SlotLimit) -> sandbox.Jail:
     s = bundle.settings
-    env = {"MPLBACKEND": "Agg", "PYTHONWARNINGS": "ignore", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
+    env = {
+        "MPLBACKEND": "Agg",
+        "PYTHONWARNINGS": "ignore",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     common = dict(memory_mb=s.memory, cpu_s=int(s.timeout * 2 + 30), nproc=s.processes, scratch_mb=s.scratch)
     if not mode:  # no jail: the same filtered library, from where it lies (and data/ beside it)
         return sandbox.Jail(None, env={**env, "PYTHONPATH": str(root / "jail-lib")}, **common)
@@ -131,8 +159,10 @@ def _jail(bundle: Bundle, root: Path, mode: str | None, slot: int, limit: limits
         mode,
         uid=_uid(s, slot) if mode == "root" else None,
         binds=binds,
-        maps=[(str(root / "jail-lib"), f"{workspace.JAIL_COURSE}/lib"),
-              (str(root / "data"), f"{workspace.JAIL_COURSE}/data")],  # fmt: skip
+        maps=[
+            (str(root / "jail-lib"), f"{workspace.JAIL_COURSE}/lib"),
+            (str(root / "data"), f"{workspace.JAIL_COURSE}/data"),
+        ],
         masks=sandbox.course_copies(binds, [Path(p) for p in bundle.hide]),
         copy=[(str(root / "seed" / "mplconfig"), "/tmp/mplconfig")],
         env={**env, "PYTHONPATH": f"{workspace.JAIL_COURSE}/lib"},
@@ -152,10 +182,21 @@ def _config(bundle: Bundle, ws: Path, jail: sandbox.Jail) -> Config:
     c.CappedExecute.shutdown_kernel = "immediate"  # kill the kernel once its cells have run
     c.JailedKernelManager.jail = jail
     c.JailedKernelManager.private_dir = str(ws / "private")
-    c.Autograde.sanitize_preprocessors = [pp.ClearOutput, pp.DeduplicateIds, pp.OverwriteKernelspec,
-                                          pp.OverwriteCells, pp.CheckCellMetadata, autograde.RewriteTests]  # fmt: skip
-    c.Autograde.autograde_preprocessors = [autograde.CappedExecute, autograde.Verdict, pp.SaveAutoGrades,
-                                           pp.AssignLatePenalties, pp.CheckCellMetadata]  # fmt: skip
+    c.Autograde.sanitize_preprocessors = [
+        pp.ClearOutput,
+        pp.DeduplicateIds,
+        pp.OverwriteKernelspec,
+        pp.OverwriteCells,
+        pp.CheckCellMetadata,
+        autograde.RewriteTests,
+    ]
+    c.Autograde.autograde_preprocessors = [
+        autograde.CappedExecute,
+        autograde.Verdict,
+        pp.SaveAutoGrades,
+        pp.AssignLatePenalties,
+        pp.CheckCellMetadata,
+    ]
     c.Autograde.create_student = True
     c.RewriteTests.sources = bundle.assignment.sources
     c.Verdict.originals = bundle.assignment.originals
@@ -169,7 +210,9 @@ def _claim_slot() -> int:
         return _slot[0]
     folder = lock_folder()
     for slot in range(MAX_SLOTS):
-        fd = os.open(folder / f"slot-{slot}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = os.open(
+            folder / f"slot-{slot}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -228,18 +271,24 @@ def _warm_up(state: WorkerState, release) -> None:
     submission.read_notebook(nbformat.writes(release).encode())
 
 
-# --- tasks -----------------------------------------------------------------------------------------
+# --- tasks: each is task(bundle, label, ...) -> TaskResult -------------------------------------------
 
 
-def record_task(bundle: Bundle, label: str = REFERENCE_ID, data: bytes | None = None,
-                mode: str = "reference") -> TaskResult:  # fmt: skip
+def record_task(
+    bundle: Bundle, label: str = REFERENCE_ID, data: bytes | None = None, mode: str = "reference"
+) -> TaskResult:
     """Run a notebook's test cells (data; None: the solution) and return their raw records.
 
     Returns status "ok" with records = {grade_id: {"records": [...], "error": name}}.
     """
     state = ensure(bundle)
-    return child.run(lambda: _records(state, label, data, mode), label, bundle.settings.timeout,
-                     bundle.settings.memory, lambda: _after(state))  # fmt: skip
+    return child.run(
+        lambda: _records(state, label, data, mode),
+        label,
+        bundle.settings.timeout,
+        bundle.settings.memory,
+        lambda: _after(state),
+    )
 
 
 def grade_task(bundle: Bundle, student: str, data: bytes, reference: dict, mistakes: dict) -> TaskResult:
@@ -249,8 +298,13 @@ def grade_task(bundle: Bundle, student: str, data: bytes, reference: dict, mista
     records of each known mistake's run (from :func:`record_task`).
     """
     state = ensure(bundle)
-    result = child.run(lambda: _grade(state, student, data, reference, mistakes), student,
-                       bundle.settings.timeout, bundle.settings.memory, lambda: _after(state))  # fmt: skip
+    result = child.run(
+        lambda: _grade(state, student, data, reference, mistakes),
+        student,
+        bundle.settings.timeout,
+        bundle.settings.memory,
+        lambda: _after(state),
+    )
     result.isolation = state.jail.mode
     result.memory_limit = state.limit.kind
     return result
@@ -272,6 +326,8 @@ def _autograde(state: WorkerState, student: str, nb, mode: str, **verdict_config
     nbformat.write(nb, dest / f"{state.name}.ipynb")
     config = copy.deepcopy(state.config)
     config.JailedKernelManager.kernel_env = {"LOSSLAB_GRADING": mode}
+    if mode == "reference":  # the solution's test cells run as written: they declare the expected values
+        config.RewriteTests.sources = {}
     for key, value in verdict_config.items():
         config.Verdict[key] = value
     app = Autograde(coursedir=workspace.coursedir(config, state.name, student), config=config)
@@ -303,7 +359,10 @@ def _records(state: WorkerState, label: str, data: bytes | None, mode: str) -> T
         nb = submission.preclean(submission.read_notebook(data), state.known)
     executed = _autograde(state, label, nb, mode, reference={}, mistakes={})
     records = {
-        testcells.meta(cell)["grade_id"]: {"records": verdict.records_of(cell), "error": verdict.error_name(cell)}
+        testcells.meta(cell)["grade_id"]: {
+            "records": verdict.records_of(cell),
+            "error": verdict.error_name(cell),
+        }
         for cell in executed.cells
         if testcells.is_test_cell(cell)
     }
@@ -317,10 +376,17 @@ def _grade(state: WorkerState, student: str, data: bytes, reference: dict, mista
     except (OSError, ValueError, RecursionError) as exc:
         return TaskResult(student, "invalid", str(exc)[:300] or type(exc).__name__)
     decoded, _ = verdict.decode_reference(reference)
-    known = {name: {gid: (_with_tolerances(run["records"].get(gid, {}).get("records", []), decoded[gid]),
-                          run["records"].get(gid, {}).get("error", ""))
-                    for gid in decoded if gid in run["records"]}
-             for name, run in mistakes.items()}  # fmt: skip
+    known = {
+        name: {
+            gid: (
+                _with_tolerances(run["records"].get(gid, {}).get("records", []), decoded[gid]),
+                run["records"].get(gid, {}).get("error", ""),
+            )
+            for gid in decoded
+            if gid in run["records"]
+        }
+        for name, run in mistakes.items()
+    }
     answered = _answered(nb, state.known)
     try:
         executed = _autograde(state, student, nb, "record", reference=decoded, mistakes=known)
@@ -332,13 +398,26 @@ def _grade(state: WorkerState, student: str, data: bytes, reference: dict, mista
         if testcells.is_test_cell(c)
     }
     scores = {gid: (a.tests[gid] if verdicts.get(gid, {}).get("passed") else 0.0) for gid in a.tests}
-    failures = [f"{gid}: {v['messages'][0].splitlines()[0]}"[:240] for gid, v in verdicts.items()
-                if v.get("messages") and not v["messages"][0].split(" ", 1)[0].isdigit()]  # fmt: skip
+    failures = [
+        f"{gid}: {v['messages'][0].splitlines()[0]}"[:240]
+        for gid, v in verdicts.items()
+        if v.get("messages") and not v["messages"][0].split(" ", 1)[0].isdigit()
+    ]
     like = {gid: v["mistakes"] for gid, v in verdicts.items() if v.get("mistakes")}
     about = {name: (m["title"], m["hint"]) for name, m in mistakes.items()}
     page = feedback.render(executed, f"{state.name}: {student}", scores, a.tests, verdicts, about)
-    return TaskResult(student, "ok", _reason(state, executed), scores, failures, feedback=page,
-                      autograded=nbformat.writes(executed), mistakes=like, answered=answered)  # fmt: skip
+    return TaskResult(
+        student,
+        "ok",
+        _reason(state, executed),
+        scores,
+        failures,
+        feedback=page,
+        autograded=nbformat.writes(executed),
+        mistakes=like,
+        answered=answered,
+        code=_own_code(nb),
+    )
 
 
 def _with_tolerances(raw: list, reference: list[verdict.Record]) -> list[verdict.Record]:
@@ -349,6 +428,15 @@ def _with_tolerances(raw: list, reference: list[verdict.Record]) -> list[verdict
         rec.declared = ref.declared
         found.append(rec)
     return found
+
+
+def _own_code(nb, limit: int = 20_000) -> dict[str, str]:
+    """The student's own code: the source of every solution cell of code (for the similarity check)."""
+    return {
+        testcells.meta(c)["grade_id"]: c.source[:limit]
+        for c in nb.cells
+        if c.cell_type == "code" and testcells.meta(c).get("solution") and testcells.meta(c).get("grade_id")
+    }
 
 
 def _answered(nb, known: dict[str, tuple[str, dict]]) -> dict[str, bool]:
@@ -372,11 +460,19 @@ def _reason(state: WorkerState, executed) -> str:
         notes.append(f"hit the {state.bundle.settings.memory} MB memory cap ({state.limit.kind})")
     elif hit == "processes":
         notes.append(f"hit the cap of {state.bundle.settings.processes} processes ({state.limit.kind})")
-    names = [o.get("ename") for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    names = [
+        o.get("ename")
+        for c in executed.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     if "MemoryError" in names and not notes:
         notes.append(f"MemoryError: hit the {state.bundle.settings.memory} MB memory cap")
-    timed = [testcells.meta(c).get("grade_id") or f"cell {i}" for i, c in enumerate(executed.cells)
-             if any(o.get("ename") == "CellTimeoutError" for o in c.get("outputs", []))]  # fmt: skip
+    timed = [
+        testcells.meta(c).get("grade_id") or f"cell {i}"
+        for i, c in enumerate(executed.cells)
+        if any(o.get("ename") == "CellTimeoutError" for o in c.get("outputs", []))
+    ]
     if timed:
         notes.append(f"interrupted after {state.bundle.cell_timeout:g} s: {', '.join(map(str, timed))[:120]}")
     return "; ".join(notes)
@@ -384,12 +480,20 @@ def _reason(state: WorkerState, executed) -> str:
 
 def _failed(state: WorkerState, student: str, exc: Exception) -> TaskResult:
     text = " ".join([*state.errors, f"{type(exc).__name__}: {exc}"])
-    if any(w in text for w in ("DeadKernel", "Kernel died", "UnresponsiveKernel", "did not start in its jail")):
+    if any(
+        w in text for w in ("DeadKernel", "Kernel died", "UnresponsiveKernel", "did not start in its jail")
+    ):
         hit = state.limit.exceeded()
         why = f" (it hit the {state.bundle.settings.memory} MB memory cap)" if hit == "memory" else ""
-        return TaskResult(student, "crashed", "the kernel died while running the notebook "
-                          f"(os._exit, a segfault, exit() or the memory cap){why}")  # fmt: skip
-    return TaskResult(student, "invalid", "nbgrader could not grade the notebook: " + _cause(state.errors, exc))
+        return TaskResult(
+            student,
+            "crashed",
+            "the kernel died while running the notebook "
+            f"(os._exit, a segfault, exit() or the memory cap){why}",
+        )
+    return TaskResult(
+        student, "invalid", "nbgrader could not grade the notebook: " + _cause(state.errors, exc)
+    )
 
 
 def _cause(errors: list[str], exc: Exception) -> str:

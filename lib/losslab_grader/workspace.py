@@ -135,8 +135,14 @@ def prepare(course: Course, name: str, root: Path) -> Assignment:
     jail_data(course.data, root / "data")
     (root / "seed" / "mplconfig").mkdir(parents=True)
     _seed_matplotlib_cache(root / "seed" / "mplconfig")
-    key = _digest([src.read_bytes(), *(p.read_bytes() for p in sorted(lib.rglob("*.py"))),
-                   repr(sys.version_info).encode(), *(p.read_bytes() for p in _grader_sources())])  # fmt: skip
+    key = _digest(
+        [
+            src.read_bytes(),
+            *(p.read_bytes() for p in sorted(lib.rglob("*.py"))),
+            repr(sys.version_info).encode(),
+            *(p.read_bytes() for p in _grader_sources()),
+        ]
+    )
     sources = {gid: testcells.grading_source(s) for gid, s in originals.items()}
     return Assignment(name, tests, manual, sources, originals, key)
 
