@@ -59,7 +59,7 @@ class SlotLimit:
 
     @contextmanager
     def watching(self, pid: int) -> Iterator[None]:
-        """Enforce the limit on the process tree of pid while the context lasts."""
+        """Enforce the limit on every process below pid (not pid itself) while the context lasts."""
         stop = threading.Event()
         self.peak_mb = 0.0
         self.tripped = ""
@@ -74,10 +74,10 @@ class SlotLimit:
     def _watch(self, pid: int, stop: threading.Event) -> None:
         page = os.sysconf("SC_PAGE_SIZE")
         while not stop.wait(POLL):
-            tree = descendants(pid)
+            tree = descendants(pid)[1:]
             rss = sum(_resident_pages(p) for p in tree) * page / 2**20
             self.peak_mb = max(self.peak_mb, rss)
-            if rss > self.memory_mb or len(tree) > self.processes + 2:  # + bwrap's monitor and init
+            if rss > self.memory_mb or len(tree) > self.processes + 3:  # + launcher, bwrap's monitor, init
                 self.tripped = "memory" if rss > self.memory_mb else "processes"
                 for p in tree:
                     _kill(p)
@@ -134,9 +134,11 @@ class CgroupV1(SlotLimit):
             except OSError:
                 pass
         self._events = _read_int(self.pids / "pids.events", "max")
+        self._oom = _read_int(self.memory / "memory.oom_control", "oom_kill")
 
     def exceeded(self) -> str:
-        if _read_int(self.memory / "memory.failcnt") > 0:
+        ooms = _read_int(self.memory / "memory.oom_control", "oom_kill") > getattr(self, "_oom", 0)
+        if ooms or _read_int(self.memory / "memory.failcnt") > 0:
             return "memory"
         return (
             "processes" if _read_int(self.pids / "pids.events", "max") > getattr(self, "_events", 0) else ""

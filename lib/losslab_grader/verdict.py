@@ -11,10 +11,13 @@ read here, and records are parsed as hostile input: any malformed record is a
 failed check.
 
 What a student reads comes from here too, and a kernel may try to use it as a
-channel out (the hidden tests' inputs are in the kernel by necessity): a
-message shows of the kernel's values only a few rounded numbers, a shape, and
-names from fixed sets (:data:`TYPE_NAMES`, ``losslab.checks.EXCEPTIONS``);
-of a hidden check, only that it failed.
+channel out (the hidden tests' inputs are in the kernel by necessity): of a
+failing visible check, a message shows one of the kernel's numbers (to
+:data:`DIGITS` significant digits: the value, or an array's entry that differs
+most, with its index), a shape, and names from fixed sets (:data:`TYPE_NAMES`,
+``losslab.checks.EXCEPTIONS``); of a hidden check, only that it failed. The
+student sees everything else of a visible failure by running the test in their
+own notebook.
 """
 
 from __future__ import annotations
@@ -231,19 +234,25 @@ def _compare_close(got: Value, ref: Value, declared: dict) -> str:
             extra = " ((N, 1) vs (N,): a stray keepdims or reshape; broadcasting would compare every pair)"
         return f"shape {a.shape}, expected shape {e.shape}{extra}"
     if not np.isfinite(a).all() and not np.array_equal(np.isfinite(a), np.isfinite(e)):
-        return f"result holds nan or inf: {_fmt(a)}; expected {_fmt(e)}"
+        where = "" if a.ndim == 0 else f" (first at index {_index(np.argmax(~np.isfinite(a)), a.shape)})"
+        return f"result holds nan or inf{where}; expected {_fmt(e)}"
     rtol, atol = float(declared.get("rtol", 1e-6)), float(declared.get("atol", 1e-8))
     error = np.abs(a - e)
     same = (a == e) | (np.isnan(a) & np.isnan(e))  # equal, infinities and nan where nan is due included
     bad = ~(error <= atol + rtol * np.abs(e)) & ~same
-    if bad.any():
-        index = tuple(
-            int(i)
-            for i in np.unravel_index(np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0).argmax(), a.shape)
-        )
-        where = "" if a.ndim == 0 else f" (largest difference at index {index})"
-        return f"got {_fmt(a)}, expected {_fmt(e)}{where}"
-    return ""
+    if not bad.any():
+        return ""
+    if a.ndim == 0:
+        return f"got {_fmt(a)}, expected {_fmt(e)}"
+    # of an array, one entry: the student can see the rest by running the visible test in their notebook
+    i = _index(np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0).argmax(), a.shape)
+    return (
+        f"at index {i} got {_fmt(a[i])}, expected {_fmt(e[i])} (the largest difference); expected {_fmt(e)}"
+    )
+
+
+def _index(flat: int, shape: tuple) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
 def _compare_score(got: Value, ref: Value, declared: dict) -> str:

@@ -69,10 +69,24 @@ def _why_not() -> str | None:
     if res.stdout.strip() != "ok":
         return f"unprivileged user namespaces are not available here: {res.stderr.strip()[:200]}"
     site = Path(__import__("nbformat").__file__).parent
-    if subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r",
-                       str(site / "__init__.py")]).returncode != 0:
-        return (f"user nobody cannot read the virtual environment ({site}): this clone lies under a "
-                "directory nobody may not enter")
+    if (
+        subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "test",
+                "-r",
+                str(site / "__init__.py"),
+            ]
+        ).returncode
+        != 0
+    ):
+        return (
+            f"user nobody cannot read the virtual environment ({site}): this clone lies under a "
+            "directory nobody may not enter"
+        )
     return None
 
 

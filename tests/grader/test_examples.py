@@ -1,27 +1,24 @@
 """The committed example class (grading/examples/) grades exactly as grading/examples/EXPECTED.csv says,
-with 2 workers and with 1 (results must not depend on --jobs)."""
+with 2 workers and with 1 (results must not depend on --jobs), and writes every output."""
 
 from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
+from grading_fixtures import ASSIGNMENT, COURSE, ROOT, hidden_test_lines
+from losslab_grader.batch import grade
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "grading" / "examples"
-ASSIGNMENT = "01_score_function"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from losslab_grader.cli import grade
-
     out = tmp_path_factory.mktemp("examples") / "out"
-    return grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, out, jobs=2, timeout=60, progress=False)
+    return grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, out, course=COURSE, jobs=2, progress=False)
 
 
 def test_examples_grade_exactly_as_expected(graded):
@@ -31,9 +28,7 @@ def test_examples_grade_exactly_as_expected(graded):
 
 
 def test_jobs_do_not_change_the_grades(graded, tmp_path):
-    from losslab_grader.cli import grade
-
-    one = grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, tmp_path / "out", jobs=1, timeout=60, progress=False)
+    one = grade(ASSIGNMENT, EXAMPLES / ASSIGNMENT, tmp_path / "out", course=COURSE, jobs=1, progress=False)
     assert one.grades_csv.read_text() == graded.grades_csv.read_text()
 
 
@@ -44,28 +39,25 @@ def test_outputs_exist(graded):
         assert (out / png).stat().st_size > 1000
         assert png in report
     for row in graded.rows:
-        assert (out / "feedback" / row["student_id"] / f"{ASSIGNMENT}.html").exists()
-        if row["status"] != "ok":
-            assert html.escape(row["reason"]) in report
-    assert (out / "gradebook.db").exists()
+        assert (out / "feedback" / row.student_id / f"{ASSIGNMENT}.html").exists()
+        if row.status != "ok":
+            assert html.escape(row.reason) in report
+    assert (out / "gradebook.db").exists() and (out / "mistakes.csv").exists()
 
 
 def test_gradebook_holds_the_same_scores(graded):
-    from losslab_grader.engine import course_id
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{graded.out / 'gradebook.db'}", course_id()) as gb:
+    with Gradebook(f"sqlite:///{graded.out / 'gradebook.db'}", COURSE.course_id) as gb:
         for row in graded.rows:
-            sub = gb.find_submission(ASSIGNMENT, row["student_id"])
+            sub = gb.find_submission(ASSIGNMENT, row.student_id)
             auto = sum(
                 g.auto_score or 0 for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "code"
             )
-            assert auto == pytest.approx(row["score"])
+            assert auto == pytest.approx(row.score)
 
 
 def test_feedback_shows_verdicts_and_never_hidden_tests(graded):
-    from grading_fixtures import hidden_test_lines
-
     hidden = hidden_test_lines()
     assert hidden, "the assignment should have hidden tests"
     for page in (graded.out / "feedback").rglob("*.html"):
