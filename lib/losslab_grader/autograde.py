@@ -66,7 +66,7 @@ class JailedKernelManager(AsyncKernelManager):
             self.ip = os.path.join(self.private_dir, name)  # sockets on the host, in the private folder
         else:
             self.ip = JAIL_IPC  # as the kernel sees it; the grader's own view is set after launch
-        self._jail_fd: int | None = None
+        self._dir_fd: int | None = None
 
     @property
     def jailed(self) -> bool:
@@ -92,31 +92,36 @@ class JailedKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw["env"] = sandbox.environment(self._env())  # unjailed kernels get the same allow-list
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        if self.jailed:
-            self.ip = await self._jail_sockets()
+        self.ip = await self._sockets()
 
     _launch_kernel = _async_launch_kernel
 
-    async def _jail_sockets(self) -> str:
-        """The kernel's socket prefix as the grader reaches it: through a descriptor of the jail's /tmp.
+    async def _sockets(self) -> str:
+        """The kernel's socket prefix as the grader reaches it: through a descriptor of their folder.
 
-        Waits (bounded) until the jail's root is in place and the kernel has made every socket; a
-        link or anything but a socket where one is due fails the kernel's start.
+        Waits (bounded) until the kernel has made every socket (a jailed kernel's, once the jail's
+        root is in place) and only then lets the client connect, once: a link or anything but a
+        socket where one is due, or a kernel that dies first, fails the start.
         """
-        launcher = self.provisioner.process.pid
+        launcher = self.provisioner.process
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.startup_wait
         host_root = os.stat("/")
+        prefix = os.path.basename(self.ip)
         ports = [getattr(self, f"{c}_port") for c in ("shell", "iopub", "stdin", "control", "hb")]
         while loop.time() < deadline:
-            fd = self._jail_fd if self._jail_fd is not None else _jail_tmp(launcher, host_root)
-            self._jail_fd = fd
-            if fd is not None and all(_is_socket(fd, f"{os.path.basename(JAIL_IPC)}-{p}") for p in ports):
-                return f"/proc/self/fd/{fd}/{os.path.basename(JAIL_IPC)}"
-            if self.provisioner.process.poll() is not None:
+            if self._dir_fd is None:
+                self._dir_fd = (
+                    _jail_tmp(launcher.pid, host_root)
+                    if self.jailed
+                    else os.open(os.path.dirname(self.ip), os.O_PATH | os.O_DIRECTORY)
+                )
+            if self._dir_fd is not None and all(_is_socket(self._dir_fd, f"{prefix}-{p}") for p in ports):
+                return f"/proc/self/fd/{self._dir_fd}/{prefix}"
+            if launcher.poll() is not None:
                 break
             await asyncio.sleep(0.01)
-        raise RuntimeError("the kernel did not start in its jail (no sockets appeared)")
+        raise RuntimeError("the kernel did not start (its sockets never appeared)")
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
@@ -133,9 +138,9 @@ class JailedKernelManager(AsyncKernelManager):
 
     def cleanup_resources(self, restart: bool = False) -> None:
         super().cleanup_resources(restart)
-        if self._jail_fd is not None:
-            os.close(self._jail_fd)
-            self._jail_fd = None
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
 
 
 def _jail_tmp(launcher: int, host_root: os.stat_result) -> int | None:

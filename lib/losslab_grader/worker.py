@@ -25,6 +25,7 @@ import atexit
 import copy
 import fcntl
 import os
+import re
 import shutil
 import signal
 import stat
@@ -106,7 +107,7 @@ def run_task(task, bundle: Bundle, label: str, *args) -> bytes:
 def _setup(bundle: Bundle) -> WorkerState:
     warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings; kernels have their own setting
     root = Path(bundle.path) if bundle.path else workspace.unpack(bundle.tar)
-    slot = _claim_slot()
+    slot = _claim_slot(bundle.settings.kernel_uids if os.geteuid() == 0 else None)
     ws = root / f"worker-{slot}"
     shutil.rmtree(ws, ignore_errors=True)
     shutil.copytree(root / "template", ws)
@@ -203,20 +204,25 @@ def _config(bundle: Bundle, ws: Path, jail: sandbox.Jail) -> Config:
     return c
 
 
-def _claim_slot() -> int:
-    """A sandbox slot no other grading process on this machine holds (a lock held for life)."""
+def _claim_slot(uid_first: int | None = None) -> int:
+    """A sandbox slot no other grading process on this machine holds (a lock held for life).
+
+    uid_first: as root, the first kernel uid; a slot whose uid has running processes is skipped.
+    """
     global _slot
     if _slot is not None:
         return _slot[0]
     folder = lock_folder()
     for slot in range(MAX_SLOTS):
-        fd = os.open(
-            folder / f"slot-{slot}.lock", os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
-        )
+        flags = os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(folder / f"slot-{slot}.lock", flags, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
+            continue
+        if uid_first is not None and sandbox.processes_of(uid_first + slot):
+            os.close(fd)  # something else runs as this kernel uid (another grader?): never share it
             continue
         _slot = (slot, fd)
         return slot
@@ -460,48 +466,43 @@ def _reason(state: WorkerState, executed) -> str:
         notes.append(f"hit the {state.bundle.settings.memory} MB memory cap ({state.limit.kind})")
     elif hit == "processes":
         notes.append(f"hit the cap of {state.bundle.settings.processes} processes ({state.limit.kind})")
-    names = [
-        o.get("ename")
-        for c in executed.cells
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    if "MemoryError" in names and not notes:
+    stopped = {i: _stopped_by(c) for i, c in enumerate(executed.cells)}  # cell -> the exception's name
+    if any("MemoryError" in names for names in stopped.values()) and not notes:
         notes.append(f"MemoryError: hit the {state.bundle.settings.memory} MB memory cap")
-    timed = [
-        testcells.meta(c).get("grade_id") or f"cell {i}"
-        for i, c in enumerate(executed.cells)
-        if any(o.get("ename") == "CellTimeoutError" for o in c.get("outputs", []))
-    ]
+    timed = [testcells.meta(executed.cells[i]).get("grade_id") or f"cell {i}"
+             for i, names in stopped.items() if "CellTimeoutError" in names]  # fmt: skip
     if timed:
         notes.append(f"interrupted after {state.bundle.cell_timeout:g} s: {', '.join(map(str, timed))[:120]}")
     return "; ".join(notes)
 
 
+def _stopped_by(cell) -> set[str]:
+    """The exceptions that stopped a cell: its error outputs, and (a test cell) what its verdict noted."""
+    names = {str(o.get("ename")) for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+    return names | {str(cell.metadata.get(autograde.VERDICT_KEY, {}).get("error", ""))}
+
+
 def _failed(state: WorkerState, student: str, exc: Exception) -> TaskResult:
     text = " ".join([*state.errors, f"{type(exc).__name__}: {exc}"])
+    if "CellTimeoutError" in text or "Timeout waiting for" in text:
+        why = f"a cell ran past {state.bundle.cell_timeout:g} s and did not stop when interrupted"
+        return TaskResult(student, "timeout", why)
     if any(
-        w in text for w in ("DeadKernel", "Kernel died", "UnresponsiveKernel", "did not start in its jail")
+        w in text for w in ("DeadKernel", "Kernel died", "UnresponsiveKernel", "the kernel did not start")
     ):
         hit = state.limit.exceeded()
         why = f" (it hit the {state.bundle.settings.memory} MB memory cap)" if hit == "memory" else ""
-        return TaskResult(
-            student,
-            "crashed",
-            "the kernel died while running the notebook "
-            f"(os._exit, a segfault, exit() or the memory cap){why}",
-        )
+        return TaskResult(student, "crashed", "the kernel died while running the notebook "
+                          f"(os._exit, a segfault, exit() or the memory cap){why}")  # fmt: skip
     return TaskResult(
         student, "invalid", "nbgrader could not grade the notebook: " + _cause(state.errors, exc)
     )
 
 
 def _cause(errors: list[str], exc: Exception) -> str:
-    """The message that says why nbgrader gave up, not its closing 'see the above traceback'."""
-    useful = [
-        line.strip()
-        for message in errors
-        for line in message.strip().splitlines()[-1:]
-        if line.strip() and "above traceback" not in line and "Skipping" not in line
-    ]
-    return (useful[-1] if useful else f"{type(exc).__name__}: {exc}")[:300]
+    """Why nbgrader gave up: the exception its log shows, not its closing 'see the above traceback'."""
+    lines = [line.strip() for message in errors for line in message.strip().splitlines() if line.strip()]
+    raised = [line for line in lines if re.match(r"^[\w.]*(Error|Exception|Invalid)\w*: ", line)]
+    useful = [line for line in lines if "above traceback" not in line and not line.startswith(
+        ("There was an error processing", "Removing failed", "Traceback"))]  # fmt: skip
+    return ((raised or useful or [f"{type(exc).__name__}: {exc}"])[-1])[:300]

@@ -65,17 +65,17 @@ def nbgrader_config(course_config: Config, ws: Path) -> Config:
 
 
 def quiet(app, sink: list[str] | None = None) -> None:
-    """Silence an nbgrader app's log; collect its warnings and errors in sink."""
+    """Silence an nbgrader app's log; collect its errors in sink."""
     app.log.handlers[:] = []
     app.log.propagate = False
-    app.log.setLevel(logging.WARNING)
+    app.log.setLevel(logging.ERROR)
 
     class Grab(logging.Handler):
         def emit(self, record):
             if sink is not None:
                 sink.append(record.getMessage())
 
-    app.log.addHandler(Grab(level=logging.WARNING))
+    app.log.addHandler(Grab(level=logging.ERROR))
 
 
 def coursedir(config: Config, name: str, student: str | None = None):

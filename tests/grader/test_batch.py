@@ -88,16 +88,16 @@ print("leftovers seen:", len(seen))
 def test_nothing_a_submission_leaves_reaches_the_next_one(tmp_path):
     """One worker grades a, then b, then c: a's files (and a folder named like a connection file) are gone."""
     good = correct_sources()
-    make_submission(tmp_path / "subs" / "a_leaver.ipynb", good, prepend=LEAVE.format(token="t1"))
-    make_submission(tmp_path / "subs" / "b_peeker.ipynb", good, prepend=PEEK)
-    make_submission(tmp_path / "subs" / "c_honest.ipynb", good)
+    make_submission(tmp_path / "subs" / "aleaver.ipynb", good, prepend=LEAVE.format(token="t1"))
+    make_submission(tmp_path / "subs" / "bpeeker.ipynb", good, prepend=PEEK)
+    make_submission(tmp_path / "subs" / "chonest.ipynb", good)
     o = batch.grade(A, tmp_path / "subs", tmp_path / "out", course=COURSE, jobs=1, progress=False)
     assert [(r.student_id, r.status, r.score) for r in o.rows] == [
-        ("a_leaver", "ok", 11),
-        ("b_peeker", "ok", 11),
-        ("c_honest", "ok", 11),
+        ("aleaver", "ok", 11),
+        ("bpeeker", "ok", 11),
+        ("chonest", "ok", 11),
     ]
-    nb = (tmp_path / "out" / "autograded" / "b_peeker" / f"{A}.ipynb").read_text()
+    nb = (tmp_path / "out" / "autograded" / "bpeeker" / f"{A}.ipynb").read_text()
     assert "leftovers seen: 0" in nb
 
 

@@ -200,11 +200,11 @@ def rootless():
             os.chown(p, NOBODY, NOBODY, follow_symlinks=False)
         env = {"PYTHONPATH": str(repo / "lib"), "PYTHONDONTWRITEBYTECODE": "1"}
         # never grade this hostile class unjailed: the sandbox must work rootless before it runs
-        which = "from losslab_grader.cli import isolation_mode; print(isolation_mode())"
+        which = "from losslab_grader.batch import isolation_mode; print(isolation_mode())"
         probe = run_as_nobody(base, [sys.executable, "-c", which], env, timeout=60)
         assert probe.stdout.strip() == "userns", probe.stdout + probe.stderr
         before = _digest(repo / "lib", repo / "data"), _digest(ROOT / "lib", ROOT / "data")
-        cmd = [sys.executable, "-m", "losslab_grader.cli", ASSIGNMENT, str(subs)]
+        cmd = [sys.executable, "-m", "losslab_grader.cli", ASSIGNMENT, str(subs), "--course", str(repo)]
         cmd += ["--out", str(out), "--jobs", "2", "--timeout", "30", "--json"]
         res = run_as_nobody(base, cmd, env, timeout=240)
         after = _digest(repo / "lib", repo / "data"), _digest(ROOT / "lib", ROOT / "data")
@@ -229,7 +229,7 @@ def _outputs(out: Path, sid: str) -> str:
 def test_grader_runs_rootless_and_says_so(rootless):
     res = rootless["res"]
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "Kernels were sandboxed (bubblewrap, rootless user namespace)." in res.stdout
+    assert "Kernels were sandboxed (bubblewrap, rootless user namespace); memory per submission" in res.stdout
     assert "NOT ISOLATED" not in res.stderr
     assert (rootless["out"] / "grades.csv").stat().st_uid == NOBODY  # the grader really ran as nobody
     report = (rootless["out"] / "report.html").read_text()
