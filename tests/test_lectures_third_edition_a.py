@@ -1,0 +1,155 @@
+"""The third edition of lectures 02, 03, 04a and 04b (issue 19): what it fixed stays fixed, and stays true.
+
+Static checks read the notebooks as committed, or recompute a number the text
+states with losslab. The slow ones read the outputs of the executed lectures
+(through notebook_runner's session cache, so no lecture runs twice) and check
+that the numbers the text states are the numbers the code prints.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from losslab.classification import hinge_loss, softmax, softmax_cross_entropy
+from losslab.data import cat_car_frog_scores
+from notebook_runner import executed, lecture_notebooks
+
+#: "01" ... "07", and "04a", "04b" for lecture 04 in two parts
+NOTEBOOKS = {path.name.split("_")[0]: path for path in lecture_notebooks()}
+
+
+def read(number: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS[number], as_version=4)
+
+
+def cell(nb: nbformat.NotebookNode, cell_id: str) -> nbformat.NotebookNode:
+    matches = [c for c in nb.cells if c.get("id") == cell_id]
+    assert matches, f"no cell with id {cell_id!r}: was it renamed or removed?"
+    return matches[0]
+
+
+def markdown(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def stdout(nb: nbformat.NotebookNode, cell_id: str) -> str:
+    return "".join(o.get("text", "") for o in cell(nb, cell_id).outputs if o.output_type == "stream")
+
+
+def has_figure(nb: nbformat.NotebookNode, cell_id: str) -> bool:
+    return any("image/png" in o.get("data", {}) for o in cell(nb, cell_id).outputs)
+
+
+def assert_says(text: str, *phrases: str) -> None:
+    """Every phrase appears in the text, whitespace-insensitively (markdown wraps lines anywhere)."""
+    flat = " ".join(text.split())
+    missing = [phrase for phrase in phrases if " ".join(phrase.split()) not in flat]
+    assert not missing, f"the lecture no longer says {missing}"
+
+
+def printed(text: str, pattern: str) -> list[tuple[str, ...]]:
+    """All matches of pattern in a cell's printout; at least one."""
+    found = re.findall(pattern, text)
+    assert found, f"nothing matching {pattern!r} in the printout:\n{text}"
+    return found
+
+
+# --- roadmaps --------------------------------------------------------------------------------
+
+
+def numbered_sections(nb: nbformat.NotebookNode) -> set[int]:
+    headings = re.findall(r"^## (\d+)\. ", markdown(nb), re.MULTILINE)
+    return {int(n) for n in headings}
+
+
+def roadmap_sections(nb: nbformat.NotebookNode) -> set[int]:
+    """The sections the first cell's roadmap names: 'section 3', 'sections 1–2'."""
+    named = set()
+    for first, last in re.findall(r"sections? (\d+)(?:[–-](\d+))?", nb.cells[0].source):
+        named.update(range(int(first), int(last or first) + 1))
+    return named
+
+
+@pytest.mark.parametrize("number", ["04a"])
+def test_roadmap_names_every_section_and_no_other(number):
+    nb = read(number)
+    sections, named = numbered_sections(nb), roadmap_sections(nb)
+    assert sections, f"lecture {number} has no numbered sections"
+    assert named == sections, (
+        f"lecture {number}: the roadmap names sections {sorted(named)}, the lecture has {sorted(sections)}"
+    )
+
+
+# --- notation: p is the truth, q the model's distribution, in both parts of 04 ---------------
+
+
+def test_notation_table_fixes_p_as_the_truth_and_q_as_the_model():
+    notation = next(c.source for c in read("01").cells if c.source.startswith("## Notation"))
+    row = next(line for line in notation.splitlines() if line.startswith("| $p$, $q$"))
+    for words in ("$p$ the true one", "$q$ the model's", "softmax probabilities $q_j$"):
+        assert words in row, row
+    assert "softmax probabilities $p_j$" not in notation, "p_j for the softmax contradicts p = truth"
+
+
+@pytest.mark.parametrize(
+    ("number", "forbidden"),
+    [
+        ("04a", ["p_j", "p_{y", "p_y", "p_\\text", "p - \\operatorname{onehot}", "(P - Y)", "$\\log p$",
+                 "$p$ →"]),
+        ("04b", ["p_y", "p_{y", "its own $p_j$", "-\\log p_", "softmax}(s)_j = p"]),
+    ],
+)
+def test_the_model_distribution_is_q_in_04(number, forbidden):
+    text = markdown(read(number))
+    found = [symbol for symbol in forbidden if symbol in text]
+    assert not found, f"lecture {number} writes {found}: the model's probabilities are q, p is the truth"
+
+
+# --- 04a: the contrast with the SVM, and probabilities as confidences -------------------------
+
+
+def test_04a_does_not_claim_the_svm_ignores_the_size_of_the_scores():
+    text = markdown(read("04a"))
+    assert "Unlike the SVM, the softmax loss notices the size of the scores" not in text
+    assert_says(text, "from 2.9 to 4.8", "SVM 2.9 → 4.8, softmax 2.04 → 3.82", "from 0.079 to 0.004",
+                "softmax keeps rewarding larger gaps after every margin is met")
+
+
+def test_04a_doubling_the_scores_numbers():
+    scores, y = cat_car_frog_scores()
+
+    def both(image, factor):
+        s, label = factor * scores[image:image + 1], y[image:image + 1]
+        return round(hinge_loss(s, label)[0], 2), round(softmax_cross_entropy(s, label)[0], 3)
+
+    assert both(0, 1) == (2.9, 2.04) and both(0, 2) == (4.8, 3.822)  # the misclassified cat image
+    assert both(1, 1) == (0.0, 0.079) and both(1, 2) == (0.0, 0.004)  # the car image meets every margin
+
+
+def test_04a_halving_the_weights_spreads_the_probabilities():
+    s = np.array([1.0, -2.0, 0.0])
+    assert np.round(np.exp(s), 2).tolist() == [2.72, 0.14, 1.0]
+    assert np.round(softmax(s), 2).tolist() == [0.71, 0.04, 0.26]
+    assert np.round(np.exp(s / 2), 2).tolist() == [1.65, 0.37, 1.0]
+    assert np.round(softmax(s / 2), 2).tolist() == [0.55, 0.12, 0.33]
+    assert_says(markdown(read("04a")), "$q = [0.71, 0.04, 0.26]$", "$q = [0.55, 0.12, 0.33]$")
+
+
+@pytest.mark.slow
+def test_04a_confidence_falls_with_lambda_faster_than_accuracy():
+    nb, _ = executed(NOTEBOOKS["04a"])
+    assert "q = [0.71 0.04 0.26]" in stdout(nb, "04a-confidence-by-hand")
+    assert "q = [0.55 0.12 0.33]" in stdout(nb, "04a-confidence-by-hand")
+    rows = printed(stdout(nb, "04a-confidence-train"),
+                   r"lambda\s+(\S+): validation accuracy ([\d.]+), mean top probability ([\d.]+)")
+    sweep = {float(lam): (float(acc), float(top)) for lam, acc, top in rows}
+    assert sorted(sweep) == [1e-4, 1e-3, 1e-2, 1e-1, 1.0], sweep
+    tops = [sweep[lam][1] for lam in sorted(sweep)]
+    assert tops == sorted(tops, reverse=True), f"the mean top probability must fall as λ grows: {sweep}"
+    assert sweep[1e-4] == (0.957, 0.876) and sweep[1e-3][0] == 0.957 and sweep[1.0] == (0.813, 0.110), sweep
+    assert_says(markdown(nb), "falls from 0.96 to 0.81", "falls from 0.88 to 0.11",
+                "λ = 10⁻⁴ or 10⁻³ (0.957 both)")
+    assert has_figure(nb, "04a-confidence-plot")
