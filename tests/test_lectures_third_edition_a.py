@@ -13,7 +13,14 @@ import re
 import nbformat
 import numpy as np
 import pytest
-from losslab.classification import hinge_loss, softmax, softmax_cross_entropy
+from losslab.classification import (
+    binary_cross_entropy,
+    entropy,
+    hinge_loss,
+    kl_divergence,
+    softmax,
+    softmax_cross_entropy,
+)
 from losslab.data import cat_car_frog_scores
 from notebook_runner import executed, lecture_notebooks
 
@@ -73,7 +80,7 @@ def roadmap_sections(nb: nbformat.NotebookNode) -> set[int]:
     return named
 
 
-@pytest.mark.parametrize("number", ["04a"])
+@pytest.mark.parametrize("number", ["04a", "04b"])
 def test_roadmap_names_every_section_and_no_other(number):
     nb = read(number)
     sections, named = numbered_sections(nb), roadmap_sections(nb)
@@ -153,3 +160,80 @@ def test_04a_confidence_falls_with_lambda_faster_than_accuracy():
     assert_says(markdown(nb), "falls from 0.96 to 0.81", "falls from 0.88 to 0.11",
                 "λ = 10⁻⁴ or 10⁻³ (0.957 both)")
     assert has_figure(nb, "04a-confidence-plot")
+
+
+# --- 04b: surprise, KL, the logistic loss, timing, and the noise claim examined ---------------
+
+
+def test_04b_surprise_and_entropy_by_hand():
+    bits = {p: round(float(np.log2(1 / p)), 3) for p in (0.5, 1 / 8, 0.9, 0.1)}
+    assert bits == {0.5: 1.0, 1 / 8: 3.0, 0.9: 0.152, 0.1: 3.322}
+    assert round(0.9 * np.log2(1 / 0.9), 3) == 0.137 and round(0.1 * np.log2(10), 3) == 0.332
+    assert round(entropy([0.9, 0.1], base=2), 3) == 0.469
+    assert_says(markdown(read("04b")), "$-\\log_2 0.9 = 0.152$ bits",
+                "$0.9 \\times 0.152 + 0.1 \\times 3.32 = 0.137 + 0.332 = 0.469$")
+
+
+def test_04b_kl_is_nonnegative_by_an_argument_and_asymmetric_by_hand():
+    p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+    assert round(kl_divergence(p, q, base=2), 3) == 0.737 and round(kl_divergence(q, p, base=2), 3) == 0.531
+    assert round(0.9 * np.log2(0.9 / 0.5), 3) == 0.763 and round(0.1 * np.log2(0.1 / 0.5), 3) == -0.232
+    text = markdown(read("04b"))
+    assert_says(text, "$\\ln x \\le x - 1$", "$\\mathrm{KL}(p\\,\\|\\,q) = 0.737$ bits",
+                "= 0.763 - 0.232 = 0.531$ bits")
+
+
+def test_04b_logistic_loss_is_binary_cross_entropy():
+    rng = np.random.default_rng(0)
+    z, y = 3 * rng.standard_normal(50), rng.integers(0, 2, size=50)
+    t = 2 * y - 1
+    assert np.isclose(binary_cross_entropy(z, y.astype(float))[0], np.mean(np.log1p(np.exp(-t * z))))
+    assert round(float(np.exp(2.0)) + 1, 3) == 8.389 and round(float(np.log1p(np.exp(2.0))), 3) == 2.127
+    assert_says(markdown(read("04b")), "$-\\log \\sigma(t z) = \\log(1 + e^{-t z})$", "$t = 2y - 1$")
+
+
+def test_04b_times_like_lecture_02_warm_up_then_best_of_several():
+    source = cell(read("04b"), "cell-044").source
+    body = source[source.index("def best_time"):source.index("return min(runs)")]
+    warm_up, loop = body.index("fn(*args)  # warm-up"), body.index("for _ in range(repeats)")
+    assert warm_up < loop, "the warm-up call must come before the timed runs"
+    assert "best_time(softmax_cross_entropy, S, labels)" in source, "every C must be timed by best_time"
+
+
+#: a row of 04b's noise table: loss, λ, |W| at 1000 and 3000, data loss, train acc, fitted, of, val acc
+NOISE_ROW = r"(SVM|softmax)\s+([\d.]+)" + r"\s+([\d.]+)" * 4 + r"\s+(\d+) of (\d+)\s+([\d.]+)"
+
+
+@pytest.mark.slow
+def test_04b_outputs_agree_with_the_text():
+    nb, _ = executed(NOTEBOOKS["04b"])
+    text = stdout(nb, "cell-016")
+    for line in ("0.125: 3.000 bits", "0.900: 0.152 bits", "0.100: 3.322 bits", "1.000: 0.000 bits"):
+        assert line in text, text
+    assert "KL(p||q) = 0.737 bits   KL(q||p) = 0.531 bits" in stdout(nb, "cell-019")
+    smallest = float(printed(stdout(nb, "cell-019"), r"smallest KL over 10 000 random pairs: ([\d.]+)")[0])
+    assert smallest >= 0
+    losses = printed(stdout(nb, "cell-034"), r"(?:entropy|C = 2|logistic loss)\s+([\d.]+)")
+    assert len(losses) == 3 and len(set(losses)) == 1, losses
+    timings = printed(stdout(nb, "cell-044"), r"C =\s+([\d,]+): +[\d.]+ ms per batch")
+    assert [c.replace(",", "") for c in timings] == ["10", "100", "1000", "10000"]  # numbers vary: no asserts
+
+
+@pytest.mark.slow
+def test_04b_noise_experiment_says_what_it_printed():
+    nb, _ = executed(NOTEBOOKS["04b"])
+    out = stdout(nb, "04b-noise-train")
+    assert "100 training images, 15 of them with a wrong label; 650 weights" in stdout(nb, "04b-noise-data")
+    rows = {(name, float(reg)): tuple(map(float, rest)) for name, reg, *rest in printed(out, NOISE_ROW)}
+    # |W| at 1000, |W| at 3000, data loss, train acc, fitted, of, val acc
+    svm, svm_reg = rows["SVM", 0.0], rows["SVM", 0.01]
+    soft, soft_reg = rows["softmax", 0.0], rows["softmax", 0.01]
+    assert svm[0] == svm[1] == 9.5 and svm[2] == 0.0, f"the SVM must stop with loss 0:\n{out}"
+    assert soft[1] > soft[0] + 5 and soft[2] > 0, f"softmax's weights must keep growing:\n{out}"
+    assert svm[4] == soft[4] == svm[5] == 15, f"without a penalty both fit every wrong label:\n{out}"
+    assert (svm[6], soft[6]) == (0.690, 0.740), out
+    assert (soft_reg[4], svm_reg[4], soft_reg[6], svm_reg[6]) == (2, 11, 0.837, 0.767), out
+    assert "mean q of the wrong labels 0.81 after 3000 steps" in out, out
+    assert_says(markdown(nb), "(0.81 after 3 000 steps)", "stays at 9.5", "(0.69 and 0.74)",
+                "fits only 2 of the 15 wrong labels (the SVM 11)", "(0.84 against 0.77)")
+    assert has_figure(nb, "04b-noise-plot")
