@@ -80,7 +80,7 @@ def roadmap_sections(nb: nbformat.NotebookNode) -> set[int]:
     return named
 
 
-@pytest.mark.parametrize("number", ["04a", "04b"])
+@pytest.mark.parametrize("number", ["03", "04a", "04b"])
 def test_roadmap_names_every_section_and_no_other(number):
     nb = read(number)
     sections, named = numbered_sections(nb), roadmap_sections(nb)
@@ -237,3 +237,73 @@ def test_04b_noise_experiment_says_what_it_printed():
     assert_says(markdown(nb), "(0.81 after 3 000 steps)", "stays at 9.5", "(0.69 and 0.74)",
                 "fits only 2 of the 15 wrong labels (the SVM 11)", "(0.84 against 0.77)")
     assert has_figure(nb, "04b-noise-plot")
+
+
+# --- 03: gradient descent previewed, weight decay qualified, λ chosen right, MAPE not exact ----
+
+
+def test_03_previews_gradient_descent_with_a_step_by_hand():
+    w, path = -1.0, [-1.0]
+    for _ in range(8):
+        w -= 0.15 * 2 * (w - 2.0)
+        path.append(w)
+    assert np.round(path[:3], 2).tolist() == [-1.0, -0.1, 0.53]
+    assert round(2 * (path[1] - 2), 1) == -4.2 and round(-0.15 * 2 * (path[1] - 2), 2) == 0.63
+    assert np.allclose((np.array(path[1:]) - 2) / (np.array(path[:-1]) - 2), 0.7)
+    nb = read("03")
+    assert_says(markdown(nb), "the slope is $2(-1 - 2) = -6$", "$-0.15 \\times (-6) = +0.9$, to $-0.1$",
+                "the slope is $-4.2$ and the step $0.63$, to $0.53$", "$1 - 2\\eta = 0.7$")
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
+    preview = headings.index("### A preview: gradient descent")
+    section_5 = headings.index("## 5. What λ does to a trained classifier")
+    assert preview < headings.index("### Weight decay") < section_5, "preview descent before using it"
+
+
+def test_03_l2_is_weight_decay_for_plain_gradient_descent_not_for_adam():
+    def adam_first_step(g, eta=1e-3, eps=1e-8):
+        m_hat, v_hat = g, g**2              # bias-corrected moments after one step
+        return eta * m_hat / (np.sqrt(v_hat) + eps)
+
+    eta, lam, w = 1e-3, 0.05, 1.0
+    assert np.isclose(adam_first_step(10.0), eta) and np.isclose(adam_first_step(10.0 + 2 * lam * w), eta)
+    assert 2 * lam * w == pytest.approx(0.1)
+    assert_says(markdown(read("03")), "The two coincide only for plain gradient descent", "AdamW",
+                "moves by $\\eta$ whether or not $2\\lambda w = 0.1$ ($\\lambda = 0.05$) is added to it")
+
+
+def test_03_choosing_lambda_by_the_smallest_loss_has_its_conditions():
+    scores, y = cat_car_frog_scores()
+    assert round(hinge_loss(scores[:1], y[:1])[0], 2) == 2.9
+    assert round(softmax_cross_entropy(scores[:1], y[:1])[0], 2) == 2.04
+    assert_says(markdown(read("03")), "Source 03 suggests", "**held-out data**",
+                "**data loss without the penalty**", "**same loss**",
+                "Hinge and cross-entropy values are not comparable with each other",
+                "costs 2.9 under the hinge and 2.04 under softmax")
+
+
+def test_03_does_not_call_the_mape_likelihood_exact():
+    text = markdown(read("03"))
+    assert "for the softmax and the regression losses it is exact" not in text
+    assert_says(text, "For MAPE it is not", "MAPE is a weighted MAE",
+                "a negative log-likelihood only if each example's scale is known in advance")
+
+
+@pytest.mark.slow
+def test_03_sweep_and_templates_say_what_they_printed():
+    nb, _ = executed(NOTEBOOKS["03"])
+    out = stdout(nb, "cell-017")
+    assert "best validation accuracy 0.787 at lambda = 2.2e-02" in out, out
+    assert "lowest validation data loss 1.514 at lambda = 1.0e-02" in out, out
+    assert re.search(r"training data loss, smallest lambda first: \[0\.\s", out), out
+    assert_says(markdown(nb), "the validation data loss is lowest at λ = 1.0·10⁻², the validation accuracy "
+                "highest at λ = 2.2·10⁻²", "(here for the smallest λ of the grid, where it is 0.000)")
+    assert "w after each step: [-1.    -0.1    0.53" in stdout(nb, "03-gd-preview-plot")
+    assert has_figure(nb, "03-gd-preview-plot")
+    templates = stdout(nb, "cell-022")
+    counts = [int(n) for n in printed(templates, r"weights beyond ±0.5:\s+(\d+) of 640")]
+    assert counts == [114, 14, 0], templates
+    assert "λ = 1e+00 (            strong)" in templates, "the strong row is λ = 1, the underfitting end"
+    assert_says(markdown(nb), "(114 beyond ±0.5, the largest above 1)",
+                "training accuracy 1.00, validation 0.69", "only 14 remain", "validation accuracy is 0.79",
+                "underfits (validation 0.50)")
+    assert has_figure(nb, "cell-022")
