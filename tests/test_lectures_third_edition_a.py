@@ -80,7 +80,7 @@ def roadmap_sections(nb: nbformat.NotebookNode) -> set[int]:
     return named
 
 
-@pytest.mark.parametrize("number", ["03", "04a", "04b"])
+@pytest.mark.parametrize("number", ["02", "03", "04a", "04b"])
 def test_roadmap_names_every_section_and_no_other(number):
     nb = read(number)
     sections, named = numbered_sections(nb), roadmap_sections(nb)
@@ -307,3 +307,14 @@ def test_03_sweep_and_templates_say_what_they_printed():
                 "training accuracy 1.00, validation 0.69", "only 14 remain", "validation accuracy is 0.79",
                 "underfits (validation 0.50)")
     assert has_figure(nb, "cell-022")
+
+
+# --- 02: where the course departs from source 02 -------------------------------------------
+
+
+def test_02_says_the_lagrangian_is_not_the_svm_loss():
+    text = markdown(read("02"))
+    section_8 = text[text.index("## 8. Where this comes from"):text.index("## 9.")]
+    assert_says(section_8, "Where this course departs from the source", '"SVM损失"',
+                "This course does not call it a loss", "$\\min_{w,b} \\max_{\\alpha \\ge 0} \\mathcal{L}$",
+                "is the hinge term of the soft-margin primal above")
