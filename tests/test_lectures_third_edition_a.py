@@ -200,6 +200,12 @@ def test_04b_times_like_lecture_02_warm_up_then_best_of_several():
     assert "best_time(softmax_cross_entropy, S, labels)" in source, "every C must be timed by best_time"
 
 
+def test_04a_times_naive_and_vectorized_after_a_first_call_best_of_three():
+    source = cell(read("04a"), "cell-025").source
+    first_call = source.index("loss_naive, grad_naive = softmax_loss_naive(")
+    assert source.count("min(timeit.repeat(") == 2 and first_call < source.index("timeit.repeat"), source
+
+
 #: a row of 04b's noise table: loss, λ, |W| at 1000 and 3000, data loss, train acc, fitted, of, val acc
 NOISE_ROW = r"(SVM|softmax)\s+([\d.]+)" + r"\s+([\d.]+)" * 4 + r"\s+(\d+) of (\d+)\s+([\d.]+)"
 
