@@ -324,3 +324,14 @@ def test_02_says_the_lagrangian_is_not_the_svm_loss():
     assert_says(section_8, "Where this course departs from the source", '"SVM损失"',
                 "This course does not call it a loss", "$\\min_{w,b} \\max_{\\alpha \\ge 0} \\mathcal{L}$",
                 "is the hinge term of the soft-margin primal above")
+
+
+def test_04b_says_source_04_sums_where_the_course_averages():
+    rng = np.random.default_rng(1)
+    z, y = rng.standard_normal(8), rng.integers(0, 2, size=8).astype(float)
+    mean_loss, mean_grad = binary_cross_entropy(z, y)
+    per_example = -(y * np.log(1 / (1 + np.exp(-z))) + (1 - y) * np.log(1 - 1 / (1 + np.exp(-z))))
+    assert np.isclose(per_example.sum(), 8 * mean_loss)  # the source's sum is N times the course's mean
+    assert np.allclose(1 / (1 + np.exp(-z)) - y, 8 * mean_grad)
+    assert_says(markdown(read("04b")), "Source 04 adds the $N$ losses up; this course averages",
+                "a gradient $N$ times smaller")
