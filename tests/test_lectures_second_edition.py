@@ -226,7 +226,7 @@ def test_probabilistic_thread_checks_agree():
 @pytest.mark.slow
 def test_the_parts_of_04_print_the_canonical_numbers():
     nb, _ = executed(NOTEBOOKS["04a"])
-    assert "-ln(p_cat)  = 2.04" in stdout(nb, "cell-003") and "-log10(p_cat) = 0.89" in stdout(nb, "cell-003")
+    assert "-ln(q_cat)  = 2.04" in stdout(nb, "cell-003") and "-log10(q_cat) = 0.89" in stdout(nb, "cell-003")
     per_image = stdout(nb, "cell-005")
     for line in ("cat image: loss 2.040", "car image: loss 0.079", "frog image: loss 6.156"):
         assert line in per_image, per_image
