@@ -73,6 +73,15 @@ def test_third_edition_mistakes_stay_fixed(number, forbidden, why):
     assert forbidden not in markdown(read(number)), f"lecture {number} says {forbidden!r} again: {why}"
 
 
+@pytest.mark.parametrize("number", ["05", "06", "07"])
+def test_no_control_characters_in_the_text(number):
+    """A tab in markdown is an unescaped backslash: '\tfrac' written in a plain Python string."""
+    for c in read(number).cells:
+        bad = re.search(r"[\x00-\x09\x0b-\x1f]", c.source)
+        near = c.source[max(bad.start() - 20, 0):][:40] if bad else ""
+        assert not bad, f"cell {c.get('id')}: control character {bad[0]!r} in {near!r}"
+
+
 def test_05_says_what_mape_is():
     said(md("05", "nb05-mape-md"), "weighted MAE", "known *in advance*", "diverges")
     said(md("05", "nb05-prob-table"), "except MAPE", "not a likelihood")
@@ -287,6 +296,8 @@ def test_06_decay_schedules():
     assert f"{0.05 / (1 + 2000 / 100):.4f}" == "0.0024"  # the 1/t rate at step 2,000
     step = SCHEDULES["step"]
     assert step[999] > 0.005 > step[1000] == 0.003125
+    assert np.all(step[1750:] == 0.05 / 128) and step[1749] == 0.05 / 64
+    said(md("06", "nb06-decay-md"), r"$k = 1750, \dots, 1999$) use $\eta_0/128$")
     said(md("06", "nb06-decay-read"), r"3 \times 10^{-30}", r"2 \times 10^{-15}", r"2 \times 10^{-10}",
          r"1 \times 10^{-7}", "0.003125", "1,000 on", r"0.05/21 \approx 0.0024")
 
