@@ -210,3 +210,19 @@ def test_vectorized_descent_diverges_like_the_line():
         gradient_descent_vectorized(x[:, None], y, w0=np.array([0.5]), b0=0.2, learning_rate=0.3)
     with pytest.raises(ValueError, match=message):
         gradient_descent(x, y, w0=0.5, b0=0.2, learning_rate=0.3)
+
+
+def test_signatures_are_the_ones_assignment_06_uses():
+    """Assignment 06's stubs copy these names, parameters and defaults: changing one breaks the assignment."""
+    import inspect
+
+    expected = {
+        mse_gradients_vectorized: [("w", None), ("b", None), ("X", None), ("y", None)],
+        gradient_descent_vectorized: [("X", None), ("y", None), ("w0", None), ("b0", 0.0),
+                                      ("learning_rate", 0.05), ("num_steps", 1000)],
+        normal_equation: [("X", None), ("y", None)],
+    }
+    for fn, parameters in expected.items():
+        found = [(p.name, None if p.default is p.empty else p.default)
+                 for p in inspect.signature(fn).parameters.values()]
+        assert found == parameters, fn.__name__
