@@ -317,6 +317,65 @@ def test_gradient_descent_shapes():
         lr.gradient_descent([], [])
 
 
+XR, YR = np.ones((5, 2)), np.arange(5.0)  # D = 2 features, N = 5 targets
+
+VECTORIZED_REGRESSION = {
+    "mse_gradients_vectorized": lambda X, y: lr.mse_gradients_vectorized(np.zeros(2), 0.0, X, y),
+    "gradient_descent_vectorized": lambda X, y: lr.gradient_descent_vectorized(X, y, num_steps=1),
+    "normal_equation": lambda X, y: lr.normal_equation(X, y),
+}
+
+FEATURE_CASES = {
+    "1-D X": (np.ones(5), YR, ValueError, r"X must be 2-D with shape \(N, D\), got shape \(5,\)"),
+    "y a column": (XR, YR[:, None], ValueError, r"y must be 1-D with shape \(N,\), got shape \(5, 1\)"),
+    "y too short": (XR, YR[:4], ValueError, r"X has shape \(5, 2\) but y has shape \(4,\).*one target per"),
+    "no examples": (np.ones((0, 2)), np.ones(0), ValueError, r"X and y must hold at least one example"),
+    "no features": (np.ones((5, 0)), YR, ValueError, r"X must have at least one feature column"),
+    "NaN in X": (np.where(np.eye(5, 2) == 1, np.nan, 1.0), YR, ValueError, r"X must be finite, got nan"),
+    "inf in y": (XR, np.append(YR[:4], np.inf), ValueError, r"y must be finite, got inf at index 4"),
+    "string X": ("1 2 3", YR, TypeError, r"X must be a numeric array, got str"),
+}
+
+
+@pytest.mark.parametrize("case", FEATURE_CASES, ids=list(FEATURE_CASES))
+@pytest.mark.parametrize("name", VECTORIZED_REGRESSION, ids=list(VECTORIZED_REGRESSION))
+def test_vectorized_regression_checks_X_and_y(name, case):
+    X, y, error, message = FEATURE_CASES[case]
+    with pytest.raises(error, match=message):
+        VECTORIZED_REGRESSION[name](X, y)
+
+
+GD = lr.gradient_descent_vectorized
+X_LINE, Y_LINE = np.arange(5.0)[:, None], 2 * np.arange(5.0) + 1  # lecture 06's line as D = 1
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: lr.mse_gradients_vectorized(np.zeros(3), 0.0, XR, YR), ValueError,
+         r"w must have shape \(D,\) = \(2,\), one weight per column of X, got shape \(3,\)"),
+        (lambda: lr.mse_gradients_vectorized(0.5, 0.0, XR, YR), ValueError,
+         r"w must be 1-D with shape \(D,\)"),
+        (lambda: lr.mse_gradients_vectorized(np.zeros((2, 1)), 0.0, XR, YR), ValueError,
+         r"w must be 1-D with shape \(D,\), got shape \(2, 1\)"),
+        (lambda: lr.mse_gradients_vectorized(np.zeros(2), np.zeros(1), XR, YR), TypeError,
+         "b must be a real number, got an array"),
+        (lambda: GD(XR, YR, w0=np.zeros(1)), ValueError, r"w0 must have shape \(D,\) = \(2,\)"),
+        (lambda: GD(XR, YR, b0=np.nan), ValueError, "b0 must be finite"),
+        (lambda: GD(XR, YR, learning_rate=0.0), ValueError, "learning_rate must be > 0"),
+        (lambda: GD(XR, YR, num_steps=-1), ValueError, "num_steps must be >= 0, got -1"),
+        (lambda: GD(XR, YR, num_steps=10.0), TypeError, "num_steps must be an integer, got float"),
+        (lambda: GD(X_LINE, Y_LINE, learning_rate=1.0), ValueError,
+         r"learning_rate = 1.0 diverges on this data.*smaller"),
+    ],
+    ids=["w too long", "w a scalar", "w a column", "b an array", "w0 too short", "b0 NaN", "learning rate 0",
+         "negative steps", "float steps", "diverging"],
+)
+def test_vectorized_regression_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 @pytest.mark.parametrize("cls", [LinearSVM, Softmax])
 def test_classifier_train_checks_its_arguments(cls):
     with pytest.raises(ValueError, match=r"y must hold labels in \[0, C\).*got -1"):

@@ -55,7 +55,7 @@ def test_load_digits_returns_fresh_arrays(digits):
 
 @pytest.mark.parametrize(
     "make", [data.cat_car_frog_scores, data.four_pixel_image, data.regularization_example,
-             data.linear_data, data.outlier_data]
+             data.linear_data, data.outlier_data, data.house_prices]
 )
 def test_small_examples_return_fresh_arrays(make):
     first = make()
@@ -89,3 +89,20 @@ def test_outlier_data_has_one_outlier():
     residual = y - (2 * x + 1)
     assert residual[-1] > 25
     assert np.abs(residual[:-1]).max() < 2
+
+
+def test_house_prices_layout_and_ranges():
+    X, y = data.house_prices()
+    assert X.shape == (50, 3) and y.shape == (50,)
+    assert len(data.HOUSE_FEATURES) == X.shape[1]
+    area, rooms, age = X.T
+    assert 40 <= area.min() and area.max() <= 160
+    assert set(np.unique(rooms)) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert 0 <= age.min() and age.max() <= 60
+
+
+def test_house_prices_follow_their_documented_rule():
+    """The noise (standard deviation 10) is what is left after the documented linear rule."""
+    X, y = data.house_prices(num_houses=2000)
+    noise = y - (X @ [2.5, 10.0, -1.5] + 50.0)
+    assert abs(noise.mean()) < 1.0 and 9.0 < noise.std() < 11.0
