@@ -39,7 +39,7 @@ class Settings:
     scratch: int = _opt(256, "MB of the kernel's private, writable /tmp (its IPC sockets included)")
     output_chars: int = _opt(20_000, "characters of printed output kept per cell")
     kernel_uids: int = _opt(
-        61000,
+        62000,
         "first of the uids the kernels run as when grading as root (one per worker; none may "
         "belong to an account)",
         metavar="UID",

@@ -74,24 +74,12 @@ def nested(sid: str, **kw) -> Callable[[Path], object]:
 MEMBOMB = (
     "def linear_scores(W, X, b=None):\n    hog = []\n    while True:\n        hog.append(bytearray(10**8))"
 )
-# Six processes of 300 MB each: far above the 1024 MB cap together, each well under it alone.
+# Six fresh processes of 300 MB each: far above the 1024 MB cap together, each well under it alone.
 FORKBOMB = """
-import os, select, time
-r, w = os.pipe()
-for _ in range(6):
-    if os.fork() == 0:
-        block = bytearray(300 * 2**20)
-        for i in range(0, len(block), 4096):
-            block[i] = 1
-        os.write(w, b"x")
-        time.sleep(5)
-        os._exit(0)
-os.close(w)
-held, deadline = 0, time.time() + 10
-while held < 6 and select.select([r], [], [], max(0.0, deadline - time.time()))[0]:
-    if not os.read(r, 1):
-        break
-    held += 1
+import subprocess, sys, time
+HOLD = "import sys, time\\nb = bytearray(300 * 2**20)\\nb[::4096] = b'x' * len(b[::4096])\\nprint(1, flush=True)\\ntime.sleep(5)"
+kids = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE) for _ in range(6)]
+held = sum(1 for k in kids if k.stdout.readline().strip() == b"1")
 print("processes holding 300 MB at once:", held)
 """
 UPDATER = """
