@@ -50,7 +50,7 @@ bench: $(STAMP)  ## the benchmarks (they print ratios; they assert nothing)
 # uv from PATH, else the one `make` installed into .venv
 UV_CMD = $(if $(shell command -v uv),uv,$(BIN)/uv)
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv: on PATH or in .venv)
-	$(UV_CMD) pip compile pyproject.toml --extra course --extra site --extra grader --extra dev --universal \
+	$(UV_CMD) pip compile pyproject.toml --extra course --extra site --extra grader --extra classroom --extra dev --universal \
 		--python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated

@@ -6,13 +6,15 @@ cannot change what the next cell (or the autograder) sees.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-#: data/ at the repository root (the package is installed editable from lib/).
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Where the digits are: $LOSSLAB_DATA when set (an installed course: the classroom sets it), else
+#: data/ beside lib/ (a checkout, the package installed editable from lib/, a grading jail).
+DATA_DIR = Path(os.environ.get("LOSSLAB_DATA") or Path(__file__).resolve().parents[2] / "data")
 
 CLASS_NAMES = ("cat", "car", "frog")
 
@@ -125,8 +127,8 @@ def load_digits(path: str | Path | None = None) -> Digits:
     path = Path(path) if path is not None else DATA_DIR / "digits.npz"
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} is missing: it ships with the course repository "
-            "(recreate it with `python data/make_digits.py`)"
+            f"{path} is missing: it ships with the course repository (recreate it with "
+            "`python data/make_digits.py`); an installed course finds it where $LOSSLAB_DATA says"
         )
     with np.load(path) as f:
         arrays = {

@@ -1,8 +1,9 @@
-"""Memory and process limits for a whole submission, however many processes it starts.
+"""Memory and process limits for a group of processes, however many it starts.
 
 ``RLIMIT_AS`` caps each process, so a submission that forks could hold many
-times the cap. Each worker slot therefore gets a limit for the *group* of
-processes its kernel starts:
+times the cap. Each grading worker's slot therefore gets a limit for the
+*group* of processes its kernel starts (and each classroom user's server one
+for everything it starts):
 
 * **cgroup v1** (the ``memory`` and ``pids`` controllers mounted, as root):
   ``/sys/fs/cgroup/{memory,pids}/losslab-grader/slot-N`` with
@@ -46,16 +47,23 @@ os.execv(args[i + 1], args[i + 1:])
 
 
 class SlotLimit:
-    """The whole-submission limit of one worker slot: a cgroup (v1 or v2) or a watchdog."""
+    """The limit of one group of processes (a worker slot's submission, a classroom user's server):
+    a cgroup (v1 or v2) or a watchdog."""
 
     kind = "watchdog"
+    procs: tuple[Path, ...] = ()  # the group's cgroup.procs files (a cgroup's)
 
-    def __init__(self, slot: int, memory_mb: int, processes: int):
-        self.slot, self.memory_mb, self.processes = slot, memory_mb, processes
+    def __init__(self, name: str, memory_mb: int, processes: int, parent: str = GROUP):
+        self.name, self.memory_mb, self.processes = name, memory_mb, processes
 
     def prefix(self) -> list[str]:
-        """What the kernel's launch command starts with (joining the group; nothing for a watchdog)."""
-        return []
+        """What a launch command starts with so that all it starts is in the group (a cgroup's)."""
+        return [sys.executable, "-I", "-S", "-c", _JOIN, *map(str, self.procs), "--"] if self.procs else []
+
+    def join(self) -> None:
+        """Put the calling process in the group (as root; before it starts anything)."""
+        for procs in self.procs:
+            procs.write_text(str(os.getpid()))
 
     @contextmanager
     def watching(self, pid: int) -> Iterator[None]:
@@ -97,10 +105,11 @@ class SlotLimit:
 class CgroupV1(SlotLimit):
     kind = "cgroup v1"
 
-    def __init__(self, slot: int, memory_mb: int, processes: int):
-        super().__init__(slot, memory_mb, processes)
-        self.memory = _group(CGROUP / "memory" / GROUP, f"slot-{slot}")
-        self.pids = _group(CGROUP / "pids" / GROUP, f"slot-{slot}")
+    def __init__(self, name: str, memory_mb: int, processes: int, parent: str = GROUP):
+        super().__init__(name, memory_mb, processes)
+        self.memory = _group(CGROUP / "memory" / parent, name)
+        self.pids = _group(CGROUP / "pids" / parent, name)
+        self.procs = (self.memory / "cgroup.procs", self.pids / "cgroup.procs")
         # memory + swap may never be below memory alone: lift it, set memory, then cap it the same
         swap = self.memory / "memory.memsw.limit_in_bytes"
         if swap.exists():
@@ -155,20 +164,18 @@ class CgroupV1(SlotLimit):
 class CgroupV2(SlotLimit):
     kind = "cgroup v2"
 
-    def __init__(self, slot: int, memory_mb: int, processes: int):
-        super().__init__(slot, memory_mb, processes)
+    def __init__(self, name: str, memory_mb: int, processes: int, parent: str = GROUP):
+        super().__init__(name, memory_mb, processes)
         if not {"memory", "pids"} <= set((CGROUP / "cgroup.controllers").read_text().split()):
             raise OSError("the unified hierarchy has no memory or pids controller")
-        parent = _group(CGROUP, GROUP)
-        (parent / "cgroup.subtree_control").write_text("+memory +pids")
-        self.group = _group(parent, f"slot-{slot}")
+        top = _group(CGROUP, parent)
+        (top / "cgroup.subtree_control").write_text("+memory +pids")
+        self.group = _group(top, name)
+        self.procs = (self.group / "cgroup.procs",)
         (self.group / "memory.max").write_text(str(memory_mb * 2**20))
         if (self.group / "memory.swap.max").exists():
             (self.group / "memory.swap.max").write_text("0")
         (self.group / "pids.max").write_text(str(processes))
-
-    def prefix(self) -> list[str]:
-        return [sys.executable, "-I", "-S", "-c", _JOIN, str(self.group / "cgroup.procs"), "--"]
 
     @contextmanager
     def watching(self, pid: int) -> Iterator[None]:
@@ -195,15 +202,20 @@ class CgroupV2(SlotLimit):
         _kill_all(self.group / "cgroup.procs")
 
 
-def for_slot(slot: int, memory_mb: int, processes: int) -> SlotLimit:
-    """The strongest limit this machine offers for a worker slot (a cgroup as root, else a watchdog)."""
+def for_group(name: str, memory_mb: int, processes: int, parent: str = GROUP) -> SlotLimit:
+    """The strongest limit this machine offers for a group (a cgroup as root, else a watchdog)."""
     if os.geteuid() == 0:
         for kind in (CgroupV1, CgroupV2):
             try:
-                return kind(slot, memory_mb, processes)
+                return kind(name, memory_mb, processes, parent)
             except OSError:
                 continue
-    return SlotLimit(slot, memory_mb, processes)
+    return SlotLimit(name, memory_mb, processes)
+
+
+def for_slot(slot: int, memory_mb: int, processes: int) -> SlotLimit:
+    """The limit of a grading worker's slot: each of its submissions in turn."""
+    return for_group(f"slot-{slot}", memory_mb, processes)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

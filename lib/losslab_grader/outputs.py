@@ -9,6 +9,7 @@ either flagged for a person (answered) or scored 0 with nbgrader's comment
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -55,10 +56,12 @@ def write_mistakes(path: Path, rows: list[GradeRow], titles: dict[str, str]) -> 
                     w.writerow([r.student_id, cell, name, titles.get(name, "")])
 
 
-def merge_gradebook(db: Path, course_id: str, assignment: str, rows: list[GradeRow]) -> None:
+def merge_gradebook(db: Path, course_id: str, assignment: str, rows: list[GradeRow],
+                    times: dict[str, dt.datetime | None] | None = None) -> None:  # fmt: skip
     """Put every student's autograded points and written answers' state into an nbgrader gradebook.
 
-    db: an nbgrader gradebook that knows the assignment (the run's, or the course's own).
+    db: an nbgrader gradebook that knows the assignment (the run's, or the course's own);
+    times: when each student submitted (naive UTC), for nbgrader's lateness.
     """
     from nbgrader.api import Gradebook
 
@@ -71,7 +74,10 @@ def merge_gradebook(db: Path, course_id: str, assignment: str, rows: list[GradeR
             warnings.simplefilter("ignore")  # SQLAlchemy's autoflush notes from inside nbgrader
             for r in rows:
                 gb.update_or_create_student(r.student_id)
-                sub = gb.update_or_create_submission(assignment, r.student_id)
+                when = (times or {}).get(r.student_id)
+                sub = gb.update_or_create_submission(
+                    assignment, r.student_id, **({"timestamp": when} if when else {})
+                )
                 for nb in sub.notebooks:
                     for g in nb.grades:
                         _grade_cell(g, r)

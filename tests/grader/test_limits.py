@@ -81,14 +81,14 @@ def test_descendants_follow_parent_links():
 
 
 def test_the_watchdog_ends_a_tree_over_its_memory():
-    limit = limits.SlotLimit(0, memory_mb=300, processes=32)
+    limit = limits.SlotLimit("test", memory_mb=300, processes=32)
     limit.reset()
     held = _run_in(limit, n=4, mb=120)
     assert held < 4 and limit.exceeded() == "memory"
 
 
 def test_the_watchdog_ends_a_tree_over_its_processes():
-    limit = limits.SlotLimit(0, memory_mb=4000, processes=3)
+    limit = limits.SlotLimit("test", memory_mb=4000, processes=3)
     limit.reset()
     _run_in(limit, n=8, mb=1)
     assert limit.exceeded() == "processes"

@@ -14,3 +14,6 @@ c.CourseDirectory.course_id = "losslab"
 c.Exchange.root = os.environ.get("LOSSLAB_EXCHANGE", "/srv/losslab-classroom/exchange")
 if os.environ.get("LOSSLAB_COURSE"):
     load_subconfig("nbgrader_config.py", path=os.environ["LOSSLAB_COURSE"])  # noqa: F821
+# Collect only what each student's own account submitted (losslab_classroom_exchange.Collect).
+c.ExchangeFactory.collect = "losslab_classroom_exchange.Collect"
+c.ExchangeFactory.list = "losslab_classroom_exchange.List"
