@@ -416,6 +416,16 @@ def test_views_are_script_free_and_escape_everything(tmp_path):
     assert hostile in "".join(parsed.text)  # shown as text
 
 
+def test_a_huge_copy_makes_a_page_of_bounded_size(tmp_path):
+    block = "".join(
+        f"def f{i}(x):\n    y = x * {i} + np.sum(x ** 2)\n    return y - x.mean()\n\n" for i in range(20_000)
+    )
+    pairs = find_pairs({"a": block, "b": block}, "", {})
+    assert len(pairs) == 1 and sum(len(a) for a, _ in pairs[0].fragments) > similarity.MAX_VIEW_CHARS
+    page = write_views(tmp_path, pairs)[0].view
+    assert (tmp_path / page).stat().st_size < 4 * similarity.MAX_VIEW_CHARS
+
+
 def test_the_policy_is_the_feedback_pages_one():
     from losslab_grader import feedback
 

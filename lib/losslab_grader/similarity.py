@@ -89,8 +89,14 @@ COMMON_MIN = 5
 MIN_CODE = 150
 #: Pairs scoring at least this are flagged; the instructor can set another.
 DEFAULT_THRESHOLD = 0.3
-#: A pair's page shows about this many characters of fragments at most.
+#: A pair's page shows at most this many characters of fragments per side.
 MAX_VIEW_CHARS = 40_000
+#: A submission's code beyond this many characters is not compared (the made classes' have 900-3 700).
+MAX_CODE_CHARS = 50_000
+#: A k-gram found m times on one side and n on the other pairs each with each while m n <= this ...
+MAX_PAIRINGS = 64
+#: ... and a pair's shared stretches are at most this many (its page shows far fewer).
+MAX_TILES = 500
 #: The feedback pages' policy (losslab_grader.feedback.CSP): no script, nothing loaded from anywhere.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 #: How a pair names the course as its second side.
@@ -160,7 +166,7 @@ def find_pairs(code: dict[str, str], template: str, known: dict[str, str],
     release notebook's code, which does not count; known: name -> code (see known_sources).
     """
     release = _Release(template)
-    students = {sid: release.code(text) for sid, text in code.items()}
+    students = {sid: release.code(text[:MAX_CODE_CHARS]) for sid, text in code.items()}
     common = _common([c.fp for c in students.values()])
     students = {sid: _without_hashes(c, common) for sid, c in students.items()}
     pairs = [
@@ -310,13 +316,17 @@ def _tiles(fa, fb) -> list[tuple[int, int, int, int]]:
     Shared k-grams at positions (i, j) that follow each other on one diagonal i - j make one
     stretch (gaps shorter than k allowed, as in copydetect's slices); stretches are then taken
     longest first, skipping any that overlaps one already taken on either side (greedy tiling).
+    A k-gram repeated on both sides pairs its occurrences in order when pairing each with each
+    would take more than MAX_PAIRINGS; at most MAX_TILES stretches are kept: repetitive code
+    must not make this quadratic in its length.
     """
     k = fa.k
     diagonals = defaultdict(list)  # i - j -> positions i in a's token text
     for h in fa.hashes & fb.hashes:
-        for i in fa.hash_idx[h]:
-            for j in fb.hash_idx[h]:
-                diagonals[i - j].append(i)
+        at_a, at_b = fa.hash_idx[h], fb.hash_idx[h]  # both in increasing order
+        each_with_each = len(at_a) * len(at_b) <= MAX_PAIRINGS
+        for i, j in itertools.product(at_a, at_b) if each_with_each else zip(at_a, at_b, strict=False):
+            diagonals[i - j].append(i)
     runs = []
     for d, found in diagonals.items():
         found.sort()
@@ -327,7 +337,9 @@ def _tiles(fa, fb) -> list[tuple[int, int, int, int]]:
                 first = i
     runs.sort(key=lambda r: (r[0] - r[1], r[0], r[2]))
     tiles = []
-    for a0, a1, b0, b1 in runs:
+    for a0, a1, b0, b1 in runs[: 4 * MAX_TILES]:
+        if len(tiles) == MAX_TILES:
+            break
         if not any(a0 < ta1 and ta0 < a1 or b0 < tb1 and tb0 < b1 for ta0, ta1, tb0, tb1 in tiles):
             tiles.append((a0, a1, b0, b1))
     return tiles
@@ -420,13 +432,14 @@ def _view(pair: Pair) -> str:
     """The page of one pair: everything from a submission is escaped; no script, no link, no image."""
     esc = html.escape
     title = f"Similar code: {pair.a} and {pair.b}"
-    rows, shown = [], 0
-    for text_a, text_b in pair.fragments:
-        if shown > MAX_VIEW_CHARS:
+    rows, left = [], MAX_VIEW_CHARS
+    for fragment in pair.fragments:
+        if left <= 0:
             rows.append("<tr><td colspan='2' class='note'>… more fragments not shown</td></tr>")
             break
-        shown += max(len(text_a), len(text_b))
-        rows.append(f"<tr><td><pre>{esc(text_a)}</pre></td><td><pre>{esc(text_b)}</pre></td></tr>")
+        a, b = (text if len(text) <= left else text[:left] + "\n… (cut)" for text in fragment)
+        left -= max(map(len, fragment))
+        rows.append(f"<tr><td><pre>{esc(a)}</pre></td><td><pre>{esc(b)}</pre></td></tr>")
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
