@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from losslab_grader import release
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -45,9 +46,6 @@ def _load(path: Path, module_name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-release = _load(REPO / "scripts" / "release.py", "losslab_release_script")
 
 
 def assignment_names() -> list[str]:

@@ -328,16 +328,17 @@ def test_summary_verdict_matches_nbgrader_validate(graded):
 
 
 def test_student_bundle_has_the_course_and_no_solutions(tmp_path):
-    bundle = h._load(h.REPO / "scripts" / "student_bundle.py", "losslab_student_bundle")
+    from losslab_grader import bundle
+
     out = tmp_path / "losslab-student.zip"
-    names = bundle.build(out)
+    names = bundle.build(out, h.REPO)
     with zipfile.ZipFile(out) as zf:
         assert sorted(zf.namelist()) == sorted(names)
         rel = [n.removeprefix("losslab/") for n in zf.namelist()]
         for forbidden in ("solutions/", "tests/", "grading/"):
             assert not [r for r in rel if r.startswith(forbidden)], f"{forbidden} is in the bundle"
-        assert "scripts/release.py" not in rel
-        # the bundle's nbgrader_config.py is the student's own (scripts/bundle/), not the instructor's
+        assert not [r for r in rel if r.startswith("lib/losslab_grader/")]
+        # the bundle's nbgrader_config.py is the student's own (bundle/), not the instructor's
         assert zf.read("losslab/nbgrader_config.py") != (h.REPO / "nbgrader_config.py").read_bytes()
         for r in bundle.REQUIRED:
             assert r in rel, f"{r} missing: `make lab` needs it"

@@ -8,7 +8,6 @@ own state is.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,23 +16,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from losslab_grader import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = ("solutions/", "tests/", "grading/", "scripts/", "benchmarks/", "site/",
+FORBIDDEN = ("solutions/", "tests/", "grading/", "bundle/", "benchmarks/", "site/", "classroom/",
              "lib/losslab_grader/", "lib/losslab/grading/")
 GIT = ["git", "-c", "user.name=losslab tests", "-c", "user.email=tests@losslab.invalid",
        "-c", "commit.gpgsign=false"]
-
-
-def _load_bundle():
-    path = ROOT / "scripts" / "student_bundle.py"
-    spec = importlib.util.spec_from_file_location("losslab_student_bundle_t", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bundle = _load_bundle()
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -118,13 +107,12 @@ def test_untracked_and_uncommitted_files_are_refused_and_never_packed(repo, tmp_
 
 def test_command_line_refuses_a_dirty_tree(repo, tmp_path):
     (repo / "stray.txt").write_text("x")
-    script = repo / "scripts" / "student_bundle.py"
-    proc = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "b.zip")],
-                          cwd=repo, capture_output=True, text=True)
+    command = [str(Path(sys.executable).with_name("losslab-student-bundle"))]  # the console command
+    proc = subprocess.run([*command, "--out", str(tmp_path / "b.zip")], cwd=repo, capture_output=True, text=True)
     assert proc.returncode != 0 and "stray.txt" in proc.stderr, proc.stdout + proc.stderr
     assert not (tmp_path / "b.zip").exists()
-    proc = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "b.zip"), "--allow-dirty"],
-                          cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run([*command, "--out", str(tmp_path / "b.zip"), "--allow-dirty"], cwd=repo,
+                          capture_output=True, text=True)
     assert proc.returncode == 0 and "WARNING" in proc.stderr, proc.stdout + proc.stderr
     assert "stray.txt" not in _names(tmp_path / "b.zip")
 

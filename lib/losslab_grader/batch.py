@@ -62,13 +62,15 @@ def grade(
     task: Callable[..., TaskResult] = worker.grade_task,
     with_mistakes: bool = True,
     similarity: float | None = None,
+    notes: list[str] = (),
 ) -> Outcome:
     """Grade every submission in submissions; write grades, feedback, gradebook and report under out.
 
     cluster: a :class:`.cluster.Cluster` to grade on its workers instead of local processes.
     reference: the solution's raw records to grade against (default: run the solution, cached);
     task: the function that grades one submission (worker.grade_task's signature).
-    similarity: the threshold of the similar-submissions section (None: not computed).
+    similarity: the threshold of the similar-submissions section (None: not computed);
+    notes: lines for the report's warnings (e.g. the classroom's refused submissions).
     """
     t0 = time.perf_counter()
     course = course or Course.find()
@@ -80,6 +82,9 @@ def grade(
     root = workspace.private_root()
     try:
         a = workspace.prepare(course, assignment, root)
+        release = nbformat.read(
+            root / "template" / "release" / assignment / f"{assignment}.ipynb", as_version=4
+        )
         shutil.copyfile(root / "template" / "gradebook.db", out / "gradebook.db")
         results, todo = _read_all(entries)
         bundle = Bundle(
@@ -123,7 +128,7 @@ def grade(
     )
     o.reference, o.mistakes = raw, {k: (v["title"], v["hint"]) for k, v in known.items()}
     if similarity is not None:
-        o.pairs = _similar(course, a, results, root_release=None, threshold=similarity, out=out)
+        o.pairs = _similar(course, assignment, release, results, similarity, out)
     _finish(o, course)
     return o
 
@@ -410,8 +415,19 @@ def _finish(o: Outcome, course: Course) -> None:
     report.write_report(o)
 
 
-def _similar(course, a, results, root_release, threshold, out):
-    raise NotImplementedError  # wired in with losslab_grader.similarity
+def _similar(
+    course: Course, assignment: str, release, results: dict[str, TaskResult], threshold: float, out: Path
+) -> list:
+    """Pairs of submissions (or a submission and the course's code) that look alike, with their views."""
+    from . import similarity
+
+    code = {sid: "\n\n".join(r.code.values()) for sid, r in results.items() if r.status == "ok" and r.code}
+    template = "\n\n".join(c.source for c in release.cells if c.cell_type == "code")
+    known = similarity.known_sources(course, assignment, release)
+    pairs = similarity.find_pairs(code, template, known, threshold)
+    similarity.write_csv(out / "similarity.csv", pairs)
+    shown = similarity.write_views(out / "similarity", pairs)
+    return shown + pairs[len(shown) :]
 
 
 def check_mistakes(assignment: str, folder: Path, *, course: Course | None = None, **options) -> list[str]:

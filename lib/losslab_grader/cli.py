@@ -26,15 +26,12 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from . import batch
+from . import batch, similarity
 from .cluster import Cluster, InsecureCluster, make_certificates
 from .course import Course, CourseNotFound
 from .model import Settings
 from .outputs import summary_paragraph
 from .sandbox import UidRangeError
-
-#: Pairs at least this similar are listed (similarity.csv, the report).
-SIMILARITY_THRESHOLD = 0.5
 
 
 def parser() -> argparse.ArgumentParser:
@@ -80,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--similarity-threshold",
         type=float,
-        default=SIMILARITY_THRESHOLD,
+        default=similarity.DEFAULT_THRESHOLD,
         help="list pairs at least this similar, 0..1 (default %(default)s)",
     )
     p.add_argument(

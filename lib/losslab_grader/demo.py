@@ -144,8 +144,16 @@ def make_submission(
 def make_class(course: Course, folder: Path, n: int, name: str = ASSIGNMENT) -> list[str]:
     """n submissions in nbgrader's layout, s000 …: correct, or with one of two wrong stubs (01 only)."""
     good = correct_sources(course, name)
-    variants = [good, {**good, "append_bias": WRONG["append_bias"]},
-                {**good, "predict_labels": WRONG["predict_labels"]}, good] if name == ASSIGNMENT else [good]
+    variants = (
+        [
+            good,
+            {**good, "append_bias": WRONG["append_bias"]},
+            {**good, "predict_labels": WRONG["predict_labels"]},
+            good,
+        ]
+        if name == ASSIGNMENT
+        else [good]
+    )
     ids = []
     for i in range(n):
         sid = f"s{i:03d}"
@@ -192,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from .batch import grade
     from .outputs import summary_paragraph
+    from .similarity import DEFAULT_THRESHOLD
 
     outcome = grade(ASSIGNMENT, course.grading / "examples" / ASSIGNMENT, args.out or course.grading / "demo",
-                    course=course, jobs=args.jobs, similarity=0.5)  # fmt: skip
+                    course=course, jobs=args.jobs, similarity=DEFAULT_THRESHOLD)  # fmt: skip
     print(summary_paragraph(outcome))
     print(f"\nOpen {outcome.out / 'report.html'} for the class report; each student's feedback is in "
           f"{outcome.out / 'feedback'}/<student_id>/.")  # fmt: skip

@@ -79,6 +79,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .feedback import CSP
+
 #: k: the shortest stretch of shared token text (names as V/F, no spaces) that counts, in characters.
 NOISE = 25
 #: A k-gram in at least this share of the class's submissions is taken as forced by the task ...
@@ -98,7 +100,6 @@ MAX_PAIRINGS = 64
 #: ... and a pair's shared stretches are at most this many (its page shows far fewer).
 MAX_TILES = 500
 #: The feedback pages' policy (losslab_grader.feedback.CSP): no script, nothing loaded from anywhere.
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 #: How a pair names the course as its second side.
 COURSE = "course:"
 

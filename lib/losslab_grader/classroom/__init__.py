@@ -93,8 +93,8 @@ def _reachable(path: Path) -> None:
         if not p.stat().st_mode & stat.S_IXOTH:
             raise ClassroomError(
                 f"{p} is not searchable by other users (mode {stat.filemode(p.stat().st_mode)}), so the "
-                f"students' servers cannot reach {path}: put the classroom's state somewhere all can traverse "
-                "(e.g. /srv, the default), or `chmod o+x` that folder"
+                f"students' servers cannot reach {path}: put the classroom's state where all can "
+                "traverse (e.g. /srv, the default), or `chmod o+x` that folder"
             )
 
 
@@ -178,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     from . import export, grading, release
 
     p = argparse.ArgumentParser(prog="losslab-classroom", description=__doc__.split("\n\n")[0])
-    p.add_argument("--state", type=Path, default=DEFAULT_STATE, help="the classroom's folder (default %(default)s)")
+    p.add_argument(
+        "--state", type=Path, default=DEFAULT_STATE, help="the classroom's folder (default %(default)s)"
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("setup")
     s.add_argument("--roster", type=Path, default=Path("classroom/roster.csv"))
@@ -192,8 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("grade", "export"):
         s = sub.add_parser(name)
         s.add_argument("assignment")
-        s.add_argument("--late-penalty", type=float, default=None,
-                       help="fraction of the maximum taken off per started day late (default: none)")
+        s.add_argument(
+            "--late-penalty",
+            type=float,
+            default=None,
+            help="fraction of the maximum taken off per started day late (default: none)",
+        )
         if name == "grade":
             s.add_argument("--jobs", type=int, default=None)
     s = sub.add_parser("instructor", help="run a command as the instructor, in the course")
@@ -203,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.cmd == "setup":
             room = setup(state, a.roster, a.port, a.course.resolve())
-            print(f"classroom ready in {room.state}: instructor {room.instructor}, {len(room.students)} students; "
-                  f"course {room.course}")
+            print(
+                f"classroom ready in {room.state}: instructor {room.instructor}, "
+                f"{len(room.students)} students; course {room.course}"
+            )
         elif a.cmd == "hub":
             return hub(state)
         elif a.cmd == "down":
@@ -212,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         elif a.cmd == "release":
             room = Classroom.load(state)
             due = release.release(room, a.assignment, a.due)
-            print(f"released {a.assignment}" + (f", due {due:%Y-%m-%d %H:%M:%S} UTC" if due else " (no due date)"))
+            print(
+                f"released {a.assignment}"
+                + (f", due {due:%Y-%m-%d %H:%M:%S} UTC" if due else " (no due date)")
+            )
         elif a.cmd == "grade":
             result, outcome = grading.grade(Classroom.load(state), a.assignment, a.late_penalty, a.jobs)
             print(_graded(result, outcome))
@@ -235,9 +246,16 @@ def main(argv: list[str] | None = None) -> int:
 def _graded(result, outcome) -> str:
     from ..outputs import summary_paragraph
 
-    lines = [summary_paragraph(outcome), f"grades: {result.final}", f"LMS import (Canvas, Moodle): {result.lms}",
-             "feedback released through the exchange; students fetch it from the Assignment List"]
-    lines += [f"  late: {r['student_id']} by {r['seconds_late']} s, penalty {r['late_penalty']}"
-              for r in result.rows if r["seconds_late"] != "0"]
+    lines = [
+        summary_paragraph(outcome),
+        f"grades: {result.final}",
+        f"LMS import (Canvas, Moodle): {result.lms}",
+        "feedback released through the exchange; students fetch it from the Assignment List",
+    ]
+    lines += [
+        f"  late: {r['student_id']} by {r['seconds_late']} s, penalty {r['late_penalty']}"
+        for r in result.rows
+        if r["seconds_late"] != "0"
+    ]
     lines += [f"  {w}" for w in outcome.warnings if w.startswith("refused")]
     return "\n".join(lines)

@@ -29,8 +29,23 @@ def ensure_user(name: str, home: Path) -> pwd.struct_passwd:
     try:
         pw = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash",
-                        "--comment", MARK, "--user-group", name], check=True, capture_output=True, text=True)  # fmt: skip
+        subprocess.run(
+            [
+                "useradd",
+                "--create-home",
+                "--home-dir",
+                str(home),
+                "--shell",
+                "/bin/bash",
+                "--comment",
+                MARK,
+                "--user-group",
+                name,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         pw = pwd.getpwnam(name)
     if pw.pw_gecos.split(",")[0] != MARK:
         raise ClassroomError(
@@ -85,8 +100,11 @@ def clone_course(room: Classroom, source: Path) -> None:
     """The instructor's own clone of the course (solutions, gradebook, grading output), 0700."""
     pw = pwd.getpwnam(room.instructor)
     if not room.course.exists():
-        subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(source), str(room.course)], check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["git", "clone", "--quiet", "--no-hardlinks", str(source), str(room.course)],
+            check=True,
+            capture_output=True,
+        )
     os.chmod(room.course, 0o700)
     give(room.course, pw)
 

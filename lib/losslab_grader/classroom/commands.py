@@ -29,11 +29,12 @@ def as_instructor(room: Classroom, cmd: list[str], check: bool = True) -> subpro
     full = ["runuser", "-u", room.instructor, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()], *cmd]
     proc = subprocess.run(full, cwd=room.course, text=True, capture_output=True)
     if check and proc.returncode != 0:
-        raise ClassroomError(f"{' '.join(cmd[:3])} (as {room.instructor}) failed (exit {proc.returncode}):\n"
-                             f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")  # fmt: skip
+        raise ClassroomError(
+            f"{' '.join(cmd[:3])} (as {room.instructor}) failed (exit {proc.returncode}):\n"
+            f"{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
 def nbgrader(room: Classroom, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     return as_instructor(room, [str(room.bin / "nbgrader"), *args], check=check)
-

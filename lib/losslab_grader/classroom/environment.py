@@ -43,16 +43,27 @@ FEEDBACK_PAGE = 'n.commands.execute("docmanager:open",{path:a})'
 def build(room: Classroom, course: Path) -> None:
     """The environment at room.env for the course folder course (a checkout), unless it is current."""
     lock, extra = course / "requirements.lock", course / "classroom" / "requirements.txt"
-    digest = _digest([lock, extra, *sorted((course / "lib" / "losslab").glob("*.py")), *sorted(CONFIG.rglob("*.py"))])
+    digest = _digest(
+        [lock, extra, *sorted((course / "lib" / "losslab").glob("*.py")), *sorted(CONFIG.rglob("*.py"))]
+    )
     stamp = room.env / ".built"
     if stamp.exists() and stamp.read_text() == digest:
         return
     if not os.access(PYTHON, os.X_OK):
-        raise ClassroomError(f"the classroom's environment is made with {PYTHON}: install python3 (and "
-                             "python3-venv), or set CLASSROOM_PYTHON to an interpreter every account can run")  # fmt: skip
+        raise ClassroomError(
+            f"the classroom's environment is made with {PYTHON}: install python3 (and "
+            "python3-venv), or set CLASSROOM_PYTHON to an interpreter every account can run"
+        )
     shutil.rmtree(room.env, ignore_errors=True)
     _run([str(PYTHON), "-m", "venv", "--without-pip", str(room.env)])
-    uv = [str(Path(sys.executable).with_name("uv")), "pip", "install", "--quiet", "--python", str(room.bin / "python")]
+    uv = [
+        str(Path(sys.executable).with_name("uv")),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(room.bin / "python"),
+    ]
     _run([*uv, "-r", str(lock), "-r", str(extra), "-c", str(lock)])
     with tempfile.TemporaryDirectory(prefix="losslab-wheel-") as tmp:
         _run([*uv, "--no-deps", str(_library_project(course, Path(tmp)))])
@@ -97,10 +108,14 @@ def open_feedback_pages(env: Path) -> None:
     changes the one call that the link makes. ClassroomError if nbgrader's code has changed.
     """
     static = next(env.glob("share/jupyter/labextensions/@jupyter/nbgrader/static"), None)
-    hits = [p for p in static.glob("*.js") if FEEDBACK_LINK in p.read_text(errors="replace")] if static else []
+    hits = (
+        [p for p in static.glob("*.js") if FEEDBACK_LINK in p.read_text(errors="replace")] if static else []
+    )
     if len(hits) != 1 or hits[0].read_text().count(FEEDBACK_LINK) != 1:
-        raise ClassroomError("nbgrader's Assignment List is not the one the classroom knows (view feedback): "
-                             "check losslab_grader/classroom/environment.py against the installed nbgrader")  # fmt: skip
+        raise ClassroomError(
+            "nbgrader's Assignment List is not the one the classroom knows (view feedback): "
+            "check losslab_grader/classroom/environment.py against the installed nbgrader"
+        )
     hits[0].write_text(hits[0].read_text().replace(FEEDBACK_LINK, FEEDBACK_PAGE))
 
 
@@ -111,8 +126,19 @@ def _proxy(room: Classroom) -> None:
             _run(["apt-get", "install", "-y", "--no-install-recommends", "nodejs", "npm"])
         else:
             raise ClassroomError("JupyterHub's proxy needs Node.js and npm (apt-get install nodejs npm)")
-    _run(["npm", "install", "--prefix", str(room.env / "node"), "--no-save", "--no-audit", "--no-fund",
-          "--loglevel=error", f"configurable-http-proxy@{PROXY_VERSION}"])  # fmt: skip
+    _run(
+        [
+            "npm",
+            "install",
+            "--prefix",
+            str(room.env / "node"),
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            f"configurable-http-proxy@{PROXY_VERSION}",
+        ]
+    )
 
 
 def proxy_command(room: Classroom) -> Path:

@@ -30,8 +30,19 @@ from .state import COURSE_ID, Classroom
 
 #: The column layout Canvas's gradebook import reads (and Moodle's CSV import maps).
 LMS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-COLUMNS = ["student_id", "autograded", "manual", "score", "max_score", "status", "needs_manual_grading",
-           "submitted_at", "seconds_late", "late_penalty", "final_score"]  # fmt: skip
+COLUMNS = [
+    "student_id",
+    "autograded",
+    "manual",
+    "score",
+    "max_score",
+    "status",
+    "needs_manual_grading",
+    "submitted_at",
+    "seconds_late",
+    "late_penalty",
+    "final_score",
+]
 
 
 @dataclass
@@ -87,9 +98,20 @@ def _statuses(grades: Path) -> dict[str, str]:
 def _row(sid: str, assignment, sub, status: str, per_day: float | None) -> dict[str, str]:
     max_score = float(assignment.max_score)
     if sub is None or status == "missing":
-        return {"student_id": sid, "autograded": "0", "manual": "0", "score": "0", "max_score": f"{max_score:g}",
-                "status": "missing", "needs_manual_grading": "0", "submitted_at": "", "seconds_late": "0",
-                "late_penalty": "0", "final_score": "0", "due": ""}  # fmt: skip
+        return {
+            "student_id": sid,
+            "autograded": "0",
+            "manual": "0",
+            "score": "0",
+            "max_score": f"{max_score:g}",
+            "status": "missing",
+            "needs_manual_grading": "0",
+            "submitted_at": "",
+            "seconds_late": "0",
+            "late_penalty": "0",
+            "final_score": "0",
+            "due": "",
+        }
     grades = [g for nb in sub.notebooks for g in nb.grades]
     auto = sum(g.auto_score or 0.0 for g in grades if g.manual_score is None)
     manual = sum(g.manual_score for g in grades if g.manual_score is not None)
@@ -99,11 +121,19 @@ def _row(sid: str, assignment, sub, status: str, per_day: float | None) -> dict[
     late = max(0.0, (sub.timestamp - due).total_seconds()) if (sub.timestamp and due) else 0.0
     penalty = late_penalty(late, max_score, per_day)
     return {
-        "student_id": sid, "autograded": f"{auto:g}", "manual": f"{manual:g}", "score": f"{score:g}",
-        "max_score": f"{max_score:g}", "status": status, "needs_manual_grading": str(pending),
-        "submitted_at": _utc(sub.timestamp), "seconds_late": str(math.ceil(late)),
-        "late_penalty": f"{penalty:g}", "final_score": f"{max(0.0, score - penalty):g}", "due": _utc(due),
-    }  # fmt: skip
+        "student_id": sid,
+        "autograded": f"{auto:g}",
+        "manual": f"{manual:g}",
+        "score": f"{score:g}",
+        "max_score": f"{max_score:g}",
+        "status": status,
+        "needs_manual_grading": str(pending),
+        "submitted_at": _utc(sub.timestamp),
+        "seconds_late": str(math.ceil(late)),
+        "late_penalty": f"{penalty:g}",
+        "final_score": f"{max(0.0, score - penalty):g}",
+        "due": _utc(due),
+    }
 
 
 def _utc(when: dt.datetime | None) -> str:

@@ -26,7 +26,6 @@ import csv
 import datetime as dt
 import html
 import pwd
-import re
 import shutil
 from pathlib import Path
 
@@ -40,18 +39,33 @@ from .state import Classroom, require_root
 TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f UTC"
 
 
-def grade(room: Classroom, assignment: str, per_day: float | None = None, jobs: int | None = None,
-          similarity: float | None = 0.5) -> tuple[Export, object]:  # fmt: skip
+def grade(
+    room: Classroom,
+    assignment: str,
+    per_day: float | None = None,
+    jobs: int | None = None,
+    similarity: float | None = 0.5,
+) -> tuple[Export, object]:
     """Collect, grade, record, return feedback, export; return the export and the grader's outcome."""
     require_root("grading the classroom")
     nbgrader(room, "collect", "--update", assignment)
     grading = room.course / "grading"
     submitted = grading / "nbgrader" / "submitted"
     submitted.mkdir(parents=True, exist_ok=True)
-    notes = [f"refused (not collected, not graded): a submission naming {named} was made by {by}"
-             for named, by in _refused(room, assignment)]  # fmt: skip
-    outcome = batch.grade(assignment, submitted, grading / assignment, course=Course(room.course), jobs=jobs,
-                          progress=False, similarity=similarity, notes=notes)  # fmt: skip
+    notes = [
+        f"refused (not collected, not graded): a submission naming {named} was made by {by}"
+        for named, by in _refused(room, assignment)
+    ]
+    outcome = batch.grade(
+        assignment,
+        submitted,
+        grading / assignment,
+        course=Course(room.course),
+        jobs=jobs,
+        progress=False,
+        similarity=similarity,
+        notes=notes,
+    )
     times = {r.student_id: _submitted_at(submitted / r.student_id / assignment) for r in outcome.rows}
     outputs.merge_gradebook(room.gradebook, Course(room.course).course_id, assignment, outcome.rows, times)
     _autograded_copies(room, assignment, outcome)
@@ -66,7 +80,9 @@ def _refused(room: Classroom, assignment: str) -> list[tuple[str, str]]:
     if not path.exists():
         return []
     with open(path, newline="") as f:
-        return [(r["named_student"], r["made_by"]) for r in csv.DictReader(f) if r["assignment"] == assignment]
+        return [
+            (r["named_student"], r["made_by"]) for r in csv.DictReader(f) if r["assignment"] == assignment
+        ]
 
 
 def _submitted_at(folder: Path) -> dt.datetime | None:
@@ -105,8 +121,7 @@ def _release_feedback(room: Classroom, assignment: str, outcome, late: dict[str,
             shutil.copyfile(sub / name, dest / name)
         text = page.read_text(encoding="utf-8")
         if row.student_id in late:
-            box = late_banner(late[row.student_id])
-            text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + box, text, count=1)
+            text = text.replace("<body>", "<body>" + late_banner(late[row.student_id]), 1)
         (dest / page.name).write_text(text, encoding="utf-8")
     feedback.mkdir(parents=True, exist_ok=True)
     give(feedback, pwd.getpwnam(room.instructor))
@@ -118,6 +133,6 @@ def late_banner(row: dict) -> str:
         '<div id="losslab-late" style="border:2px solid #b00;padding:8px;margin:8px;font-family:sans-serif">'
         f"<b>Late submission</b>: submitted {html.escape(row['submitted_at'])}, "
         f"{html.escape(row['seconds_late'])} s after the due date {html.escape(row['due'])}. "
-        f"Autograded score {html.escape(row['autograded'])} &minus; late penalty {html.escape(row['late_penalty'])}"
-        " (the written answers are graded by hand).</div>"
+        f"Autograded score {html.escape(row['autograded'])} &minus; late penalty "
+        f"{html.escape(row['late_penalty'])} (the written answers are graded by hand).</div>"
     )

@@ -86,15 +86,23 @@ def configure(c, room: Classroom) -> None:
     c.Spawner.pre_spawn_hook = lambda spawner: _environment(spawner, room)
     c.JupyterHub.services = [
         {"name": "classroom", "api_token": (hub / "api-token").read_text().strip()},
-        {"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler",
-                                            f"--timeout={IDLE_SECONDS}"]},  # fmt: skip
+        {
+            "name": "idle-culler",
+            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_SECONDS}"],
+        },
     ]
     c.JupyterHub.load_roles = [
-        {"name": "classroom", "services": ["classroom"],
-         "scopes": ["list:users", "read:users", "admin:servers", "access:servers", "read:servers"]},
-        {"name": "idle-culler", "services": ["idle-culler"],
-         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
-    ]  # fmt: skip
+        {
+            "name": "classroom",
+            "services": ["classroom"],
+            "scopes": ["list:users", "read:users", "admin:servers", "access:servers", "read:servers"],
+        },
+        {
+            "name": "idle-culler",
+            "services": ["idle-culler"],
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        },
+    ]
 
 
 def _environment(spawner, room: Classroom) -> None:

@@ -47,8 +47,10 @@ def _mark_due(room: Classroom, assignment: str, when: dt.datetime) -> None:
     (released / DUE_FILE).write_text(stamp + "\n")
     for path in released.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
-        note = (f"**Due: {stamp}.** Submit from *Nbgrader → Assignment List*; a submission after this time "
-                "is marked late there and in your feedback.")  # fmt: skip
+        note = (
+            f"**Due: {stamp}.** Submit from *Nbgrader → Assignment List*; a submission after this time "
+            "is marked late there and in your feedback."
+        )
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
         nbformat.write(nb, path)
     give(released, pwd.getpwnam(room.instructor))

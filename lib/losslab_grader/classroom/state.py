@@ -137,9 +137,16 @@ class Classroom:
 
     def describe(self) -> dict:
         """What jupyterhub_config.py reads (paths as strings)."""
-        return {**asdict(self), "state": str(self.state), "instructor": self.instructor,
-                "env": str(self.env), "config": str(self.config), "exchange": str(self.exchange),
-                "course": str(self.course), "data": str(self.data)}  # fmt: skip
+        return {
+            **asdict(self),
+            "state": str(self.state),
+            "instructor": self.instructor,
+            "env": str(self.env),
+            "config": str(self.config),
+            "exchange": str(self.exchange),
+            "course": str(self.course),
+            "data": str(self.data),
+        }
 
 
 def require_root(what: str) -> None:

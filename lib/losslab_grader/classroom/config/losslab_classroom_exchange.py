@@ -76,7 +76,9 @@ class Submit(ExchangeSubmit):
         if due is not None and parse_utc(self.timestamp) > due:
             self.log.warning(
                 "This submission is LATE: %s was due %s UTC. It is recorded with its time; "
-                "your instructor's late policy applies.", self.coursedir.assignment_id, f"{due:%Y-%m-%d %H:%M}"
+                "your instructor's late policy applies.",
+                self.coursedir.assignment_id,
+                f"{due:%Y-%m-%d %H:%M}",
             )
 
 
@@ -91,7 +93,9 @@ class Collect(ExchangeCollect):
         if not os.path.isdir(self.inbound_path):
             self.fail(f"Course not found: {self.inbound_path}")
         records = [r for r in (self._checked(f) for f in self._inbound()) if r is not None]
-        self.src_records = [self._sort_by_timestamp(v)[0] for v in groupby(records, lambda r: r["username"]).values()]
+        self.src_records = [
+            self._sort_by_timestamp(v)[0] for v in groupby(records, lambda r: r["username"]).values()
+        ]
 
     def _inbound(self) -> list[str]:
         prefix = f"+{self.coursedir.assignment_id}+"

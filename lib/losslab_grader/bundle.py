@@ -1,6 +1,6 @@
-"""Write dist/losslab-student.zip: the course as a student gets it, from a commit.
+"""Write dist/losslab-student.zip: the course as a student gets it, from a commit (``make student-bundle``).
 
-    python scripts/student_bundle.py [--ref HEAD] [--out dist/losslab-student.zip] [--allow-dirty]
+    losslab-student-bundle [--course DIR] [--ref HEAD] [--out dist/losslab-student.zip] [--allow-dirty]
 
 The files come from ``git archive`` of a commit (HEAD by default), never from
 the working tree, so a scratch copy, a screenshot or an uncommitted edit cannot
@@ -15,10 +15,9 @@ lectures (notebooks/), the released assignments (assignments/), the data
 (data/), pyproject.toml, requirements.lock, environment.yml, venv.mk and
 .gitignore. Three files are the student's own, from scripts/bundle/: a
 README.md (a student's guide), a Makefile with only ``lab`` and ``validate``,
-and an nbgrader_config.py so ``nbgrader validate`` runs quietly (taken from
-the same commit). solutions/,
-tests/, grading/, scripts/, benchmarks/, site/ and the instructor's
-nbgrader_config.py are never in it.
+and an nbgrader_config.py so ``nbgrader validate`` runs quietly (from bundle/
+in the same commit). solutions/, tests/, grading/, bundle/, benchmarks/,
+site/, classroom/ and the instructor's nbgrader_config.py are never in it.
 
 The zip is deterministic: sorted entries under one top folder ``losslab/``,
 fixed timestamps.
@@ -35,18 +34,17 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO / "dist" / "losslab-student.zip"
-BUNDLE_FILES = "scripts/bundle/"  # in the commit, like everything else
+DEFAULT_OUT = Path("dist") / "losslab-student.zip"  # in the course folder
+BUNDLE_FILES = "bundle/"  # in the commit, like everything else
 TOP = "losslab"
 
 #: Taken from the commit: these folders (and what is under them) and files.
 INCLUDED_DIRS = ("lib/losslab/", "notebooks/", "assignments/", "data/")
 INCLUDED_FILES = {"pyproject.toml", "requirements.lock", "environment.yml", "venv.mk", ".gitignore"}
 #: Never in the bundle, even under an included folder (checked again on the result).
-EXCLUDED_DIRS = ("solutions/", "tests/", "grading/", "scripts/", "benchmarks/", "site/", ".ci/", "dist/",
-                 "lib/losslab_grader/", "lib/losslab/grading/")
-#: The student's own files, from scripts/bundle/, written at the top of the bundle.
+EXCLUDED_DIRS = ("solutions/", "tests/", "grading/", "bundle/", "benchmarks/", "site/", "classroom/", ".ci/",
+                 "dist/", "lib/losslab_grader/", "lib/losslab/grading/")
+#: The student's own files, from bundle/, written at the top of the bundle.
 STUDENT_FILES = ("README.md", "Makefile", "nbgrader_config.py")
 #: What `make lab` and `make validate` need; the bundle is refused without them.
 REQUIRED = ("Makefile", "venv.mk", "pyproject.toml", "requirements.lock", "environment.yml", "README.md",
@@ -55,14 +53,14 @@ REQUIRED = ("Makefile", "venv.mk", "pyproject.toml", "requirements.lock", "envir
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 
 
-def _git(*args: str, repo: Path = REPO) -> bytes:
+def _git(*args: str, repo: Path) -> bytes:
     proc = subprocess.run(["git", *args], cwd=repo, capture_output=True)
     if proc.returncode != 0:
         raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout
 
 
-def uncommitted(repo: Path = REPO) -> list[str]:
+def uncommitted(repo: Path) -> list[str]:
     """`git status --porcelain` lines: changed, staged and untracked (not ignored) files."""
     return [line for line in _git("status", "--porcelain", repo=repo).decode().splitlines() if line]
 
@@ -78,7 +76,7 @@ def without_scripts(pyproject: str) -> str:
     return re.sub(r"(?ms)^\[project\.scripts\]\n.*?(?=^\[|\Z)", "", pyproject)
 
 
-def committed_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes, int]]:
+def committed_files(repo: Path, ref: str = "HEAD") -> dict[str, tuple[bytes, int]]:
     """{path: (content, mode)} of every file in ``git archive ref``."""
     files = {}
     with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", ref, repo=repo))) as tar:
@@ -88,9 +86,9 @@ def committed_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[byt
     return files
 
 
-def student_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes, int]]:
+def student_files(repo: Path, ref: str = "HEAD") -> dict[str, tuple[bytes, int]]:
     """{path in the bundle: (content, mode)}: the commit's student files plus scripts/bundle/'s."""
-    committed = committed_files(ref, repo)
+    committed = committed_files(repo, ref)
     files = {rel: entry for rel, entry in committed.items() if is_student_file(rel)}
     if "pyproject.toml" in files:
         text, mode = files["pyproject.toml"]
@@ -110,7 +108,7 @@ def student_files(ref: str = "HEAD", repo: Path = REPO) -> dict[str, tuple[bytes
     return files
 
 
-def check_clean(repo: Path = REPO, ref: str = "HEAD", allow_dirty: bool = False) -> None:
+def check_clean(repo: Path, ref: str = "HEAD", allow_dirty: bool = False) -> None:
     """Refuse (SystemExit) when the working tree has uncommitted changes; warn instead if ``allow_dirty``."""
     dirty = uncommitted(repo)
     if not dirty:
@@ -124,12 +122,12 @@ def check_clean(repo: Path = REPO, ref: str = "HEAD", allow_dirty: bool = False)
     print(f"WARNING: {message}\nBuilding from {ref} anyway (--allow-dirty).", file=sys.stderr)
 
 
-def build(out: Path = DEFAULT_OUT, repo: Path = REPO, ref: str = "HEAD") -> list[str]:
+def build(out: Path, repo: Path, ref: str = "HEAD") -> list[str]:
     """Write the zip from commit ``ref`` of ``repo``; returns the archive names (under losslab/).
 
     Only the commit is read, whatever the working tree holds; main() refuses a dirty tree first.
     """
-    files = student_files(ref, repo)
+    files = student_files(repo, ref)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".zip.tmp")
@@ -147,18 +145,22 @@ def build(out: Path = DEFAULT_OUT, repo: Path = REPO, ref: str = "HEAD") -> list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"the zip to write (default {DEFAULT_OUT.relative_to(REPO)})")
+    from .course import Course
+
+    parser = argparse.ArgumentParser(prog="losslab-student-bundle", description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=None, help="the course folder (default: the checkout)")
+    parser.add_argument("--out", type=Path, default=None, help=f"the zip to write (default {DEFAULT_OUT})")
     parser.add_argument("--ref", default="HEAD", help="the commit to bundle (default HEAD)")
     parser.add_argument("--allow-dirty", action="store_true",
                         help="build even with uncommitted changes (they are left out, with a warning)")
     args = parser.parse_args(argv)
-    commit = _git("rev-parse", "--short", f"{args.ref}^{{commit}}").decode().strip()
-    check_clean(ref=args.ref, allow_dirty=args.allow_dirty)
-    names = build(args.out, ref=args.ref)
+    repo = Course.find(args.course).root
+    out = args.out or repo / DEFAULT_OUT
+    commit = _git("rev-parse", "--short", f"{args.ref}^{{commit}}", repo=repo).decode().strip()
+    check_clean(repo, ref=args.ref, allow_dirty=args.allow_dirty)
+    names = build(out, repo, ref=args.ref)
     assignments = sorted({n.split("/")[2] for n in names if n.startswith(f"{TOP}/assignments/")})
-    print(f"wrote {args.out} from commit {commit} "
+    print(f"wrote {out} from commit {commit} "
           f"({len(names)} files; assignments: {', '.join(assignments)})")
     return 0
 
