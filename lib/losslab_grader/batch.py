@@ -118,14 +118,8 @@ def grade(
             again = retried()
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    o = _outcome(
-        out,
-        a,
-        results,
-        jobs or os.cpu_count() or 1,
-        time.perf_counter() - t0,
-        warnings + _notes(results, again),
-    )
+    notes = [*notes, *warnings, *_notes(results, again)]
+    o = _outcome(out, a, results, jobs or os.cpu_count() or 1, time.perf_counter() - t0, notes)
     o.reference, o.mistakes = raw, {k: (v["title"], v["hint"]) for k, v in known.items()}
     if similarity is not None:
         o.pairs = _similar(course, assignment, release, results, similarity, out)

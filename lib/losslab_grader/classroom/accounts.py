@@ -17,6 +17,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import string
 import subprocess
 import time
 from pathlib import Path
@@ -64,7 +65,8 @@ def ensure_user(name: str, home: Path) -> pwd.struct_passwd:
 
 def set_passwords(room: Classroom) -> dict[str, str]:
     """A new random password for every account, set with chpasswd; kept in hub/passwords.csv (0600)."""
-    passwords = {name: secrets.token_urlsafe(12) for name in room.roster}
+    alphabet = string.ascii_letters + string.digits  # nothing a shell or a form would read as special
+    passwords = {name: "".join(secrets.choice(alphabet) for _ in range(16)) for name in room.roster}
     lines = "".join(f"{name}:{pw}\n" for name, pw in passwords.items())
     subprocess.run(["chpasswd"], input=lines, check=True, capture_output=True, text=True)
     path = room.hub / "passwords.csv"

@@ -3,9 +3,8 @@
 Built once per lock (a stamp records its digest) at ``<state>/env`` from an
 interpreter every account can run (``/usr/bin/python3``):
 
-* the course's pins (``requirements.lock``) and the classroom's
-  (``classroom/requirements.txt``: JupyterHub, its idle culler) installed by
-  uv, which the course's own environment already has;
+* the course's pins (``requirements.lock``, JupyterHub's included) installed
+  by uv, which the course's own environment already has;
 * the course library, ``losslab`` alone, built as a wheel and installed (not
   editable: nothing points back into a checkout, and no student traceback
   shows an instructor's path); not the grader, the solutions, the tests or
@@ -42,10 +41,8 @@ FEEDBACK_PAGE = 'n.commands.execute("docmanager:open",{path:a})'
 
 def build(room: Classroom, course: Path) -> None:
     """The environment at room.env for the course folder course (a checkout), unless it is current."""
-    lock, extra = course / "requirements.lock", course / "classroom" / "requirements.txt"
-    digest = _digest(
-        [lock, extra, *sorted((course / "lib" / "losslab").glob("*.py")), *sorted(CONFIG.rglob("*.py"))]
-    )
+    lock = course / "requirements.lock"
+    digest = _digest([lock, *sorted((course / "lib" / "losslab").glob("*.py")), *sorted(CONFIG.rglob("*.py"))])
     stamp = room.env / ".built"
     if stamp.exists() and stamp.read_text() == digest:
         return
@@ -64,7 +61,7 @@ def build(room: Classroom, course: Path) -> None:
         "--python",
         str(room.bin / "python"),
     ]
-    _run([*uv, "-r", str(lock), "-r", str(extra), "-c", str(lock)])
+    _run([*uv, "-r", str(lock)])
     with tempfile.TemporaryDirectory(prefix="losslab-wheel-") as tmp:
         _run([*uv, "--no-deps", str(_library_project(course, Path(tmp)))])
     shutil.copytree(course / "data", room.data, ignore=shutil.ignore_patterns("*.py"))
