@@ -30,6 +30,9 @@ class CourseNotFound(RuntimeError):
 class Course:
     root: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
     @classmethod
     def find(cls, folder: str | Path | None = None) -> Course:
         """The course at folder, or at $LOSSLAB_COURSE, or at the working folder or one above it."""

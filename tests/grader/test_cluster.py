@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from grading_fixtures import ASSIGNMENT, COURSE, ROOT, loopback_cluster, make_class
 from losslab_grader.batch import grade
+from losslab_grader.model import Settings
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
@@ -36,8 +37,14 @@ def _client(cluster):
     return distributed.Client(cluster["address"], security=cluster["cluster"].security(), timeout="30s")
 
 
+#: Generous: the two runs compared must both finish every submission on a machine busy with others.
+PATIENT = Settings(timeout=600)
+
+
 def _on_cluster(cluster, subs: Path, out: Path):
-    return grade(ASSIGNMENT, subs, out, course=COURSE, progress=False, cluster=cluster["cluster"])
+    return grade(
+        ASSIGNMENT, subs, out, course=COURSE, progress=False, cluster=cluster["cluster"], settings=PATIENT
+    )
 
 
 def test_a_client_without_a_certificate_cannot_connect(cluster):
@@ -56,9 +63,22 @@ def test_a_worker_without_a_certificate_cannot_join(cluster, tmp_path):
     dask = str(Path(sys.executable).with_name("dask"))
     log = tmp_path / "intruder.log"
     with open(log, "w") as out:
-        intruder = subprocess.Popen([dask, "worker", cluster["address"], "--no-nanny", "--no-dashboard",
-                                     "--name", "intruder", "--local-directory", str(tmp_path)],
-                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        intruder = subprocess.Popen(
+            [
+                dask,
+                "worker",
+                cluster["address"],
+                "--no-nanny",
+                "--no-dashboard",
+                "--name",
+                "intruder",
+                "--local-directory",
+                str(tmp_path),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         time.sleep(8)
         with _client(cluster) as c:
@@ -75,20 +95,22 @@ def test_the_cluster_grades_the_examples_as_expected(cluster, tmp_path):
     assert outcome.isolated and outcome.mode in ("root", "userns")
     assert (tmp_path / "out" / "feedback" / "alice" / f"{ASSIGNMENT}.html").exists()
     with _client(cluster) as c:
-        kept = c.run(_workspace_kept)
+        # on each worker (a lambda travels by value): does it still hold a state and its workspace?
+        kept = c.run(lambda: __import__("losslab_grader.worker", fromlist=["worker"])._state is not None)
     assert kept and not any(kept.values()), f"a worker kept the workspace after the batch: {kept}"
-
-
-def _workspace_kept() -> bool:
-    """On a worker: whether it still holds a grading state (and the workspace it unpacked)."""
-    from losslab_grader import worker
-
-    return worker._state is not None
 
 
 def test_cluster_and_local_agree_on_a_class_of_40(cluster, tmp_path):
     make_class(tmp_path / "class", 40)
-    local = grade(ASSIGNMENT, tmp_path / "class", tmp_path / "local", course=COURSE, jobs=2, progress=False)
+    local = grade(
+        ASSIGNMENT,
+        tmp_path / "class",
+        tmp_path / "local",
+        course=COURSE,
+        jobs=2,
+        progress=False,
+        settings=PATIENT,
+    )
     remote = _on_cluster(cluster, tmp_path / "class", tmp_path / "remote")
     assert remote.grades_csv.read_text() == local.grades_csv.read_text()
     assert len(remote.rows) == 40
@@ -97,7 +119,15 @@ def test_cluster_and_local_agree_on_a_class_of_40(cluster, tmp_path):
 def test_a_worker_killed_mid_batch_loses_nobody(cluster, tmp_path):
     """Runs last: it kills worker w0 while it grades, and the other worker finishes the batch."""
     make_class(tmp_path / "class", 12)
-    local = grade(ASSIGNMENT, tmp_path / "class", tmp_path / "local", course=COURSE, jobs=2, progress=False)
+    local = grade(
+        ASSIGNMENT,
+        tmp_path / "class",
+        tmp_path / "local",
+        course=COURSE,
+        jobs=2,
+        progress=False,
+        settings=PATIENT,
+    )
     victim = cluster["workers"][0]
 
     def kill_when_busy():

@@ -77,7 +77,8 @@ MEMBOMB = (
 # Six fresh processes of 300 MB each: far above the 1024 MB cap together, each well under it alone.
 FORKBOMB = """
 import subprocess, sys, time
-HOLD = "import sys, time\\nb = bytearray(300 * 2**20)\\nb[::4096] = b'x' * len(b[::4096])\\nprint(1, flush=True)\\ntime.sleep(5)"
+HOLD = ("import sys, time\\nb = bytearray(300 * 2**20)\\nb[::4096] = b'x' * len(b[::4096])\\n"
+        "print(1, flush=True)\\ntime.sleep(5)")
 kids = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE) for _ in range(6)]
 held = sum(1 for k in kids if k.stdout.readline().strip() == b"1")
 print("processes holding 300 MB at once:", held)

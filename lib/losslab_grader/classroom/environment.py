@@ -42,7 +42,8 @@ FEEDBACK_PAGE = 'n.commands.execute("docmanager:open",{path:a})'
 def build(room: Classroom, course: Path) -> None:
     """The environment at room.env for the course folder course (a checkout), unless it is current."""
     lock = course / "requirements.lock"
-    digest = _digest([lock, *sorted((course / "lib" / "losslab").glob("*.py")), *sorted(CONFIG.rglob("*.py"))])
+    library = sorted((course / "lib" / "losslab").glob("*.py"))
+    digest = _digest([lock, *library, *sorted(CONFIG.rglob("*.py"))])
     stamp = room.env / ".built"
     if stamp.exists() and stamp.read_text() == digest:
         return
