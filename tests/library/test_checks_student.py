@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from losslab import checks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from losslab_grader import bundle
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("solutions/", "tests/", "grading/", "bundle/", "benchmarks/", "site/", "classroom/",
              "lib/losslab_grader/", "lib/losslab/grading/")
 GIT = ["git", "-c", "user.name=losslab tests", "-c", "user.email=tests@losslab.invalid",
@@ -69,7 +69,7 @@ def test_bundle_holds_the_course_and_none_of_the_instructors_side(repo, tmp_path
         read = {r: zf.read(f"{bundle.TOP}/{r}") for r in rel}
     # the student's own README, Makefile and nbgrader config, not the instructor's
     for name in ("README.md", "Makefile", "nbgrader_config.py"):
-        assert read[name] == (ROOT / "scripts" / "bundle" / name).read_bytes(), name
+        assert read[name] == (ROOT / "bundle" / name).read_bytes(), name
         assert read[name] != (ROOT / name).read_bytes(), f"{name} is the instructor's"
     assert b"solutions" not in read["nbgrader_config.py"]
     assert b"[project.scripts]" not in read["pyproject.toml"], "the grader's command would be installed"

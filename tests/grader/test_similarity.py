@@ -1,6 +1,6 @@
 """Submissions that look copied (losslab_grader.similarity), on strings: no kernel, no nbgrader.
 
-Each assignment covered has a made class in tests/similarity/<name>.py: at least five students who
+Each assignment covered has a made class in tests/grader/similarity/<name>.py: at least five students who
 wrote every solution cell on their own in different styles (INDEPENDENT), and copies (COPIES): one
 with every name changed, one with its functions in another order and comments added, one with
 half of its functions taken, and one pasted from the course's own code. The copies must score
@@ -37,14 +37,14 @@ from losslab_grader.similarity import (
     write_views,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "similarity"
 ASSIGNMENTS = sorted(p.stem for p in DATA.glob("[0-9][0-9]_*.py"))
 COURSE = Course(ROOT)
 
 
 def made_class(name: str):
-    """The module tests/similarity/<name>.py (INDEPENDENT, COPIES)."""
+    """The module tests/grader/similarity/<name>.py (INDEPENDENT, COPIES)."""
     spec = importlib.util.spec_from_file_location(f"similarity_class_{name}", DATA / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
