@@ -54,11 +54,14 @@ def build(room: Classroom, course: Path) -> None:
         )
     shutil.rmtree(room.env, ignore_errors=True)
     _run([str(PYTHON), "-m", "venv", "--without-pip", str(room.env)])
+    # copies, not uv's hardlinks into its cache: the environment is changed and locked down below
     uv = [
         str(Path(sys.executable).with_name("uv")),
         "pip",
         "install",
         "--quiet",
+        "--link-mode",
+        "copy",
         "--python",
         str(room.bin / "python"),
     ]
@@ -114,7 +117,9 @@ def open_feedback_pages(env: Path) -> None:
             "nbgrader's Assignment List is not the one the classroom knows (view feedback): "
             "check losslab_grader/classroom/environment.py against the installed nbgrader"
         )
-    hits[0].write_text(hits[0].read_text().replace(FEEDBACK_LINK, FEEDBACK_PAGE))
+    changed = hits[0].with_suffix(".changed")  # a new file: never the (possibly shared) one in place
+    changed.write_text(hits[0].read_text().replace(FEEDBACK_LINK, FEEDBACK_PAGE))
+    os.replace(changed, hits[0])
 
 
 def _proxy(room: Classroom) -> None:
