@@ -6,10 +6,7 @@ losslab_grader.demo's, bound here to this checkout; the attacks are the tests' o
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -199,68 +196,3 @@ for _q in glob.glob("{targets[0]}/{ASSIGNMENT}/*.ipynb"):
             except Exception:
                 pass
 '''
-
-
-@contextlib.contextmanager
-def loopback_cluster(base: Path, workers: int = 2, tls: bool = True):
-    """A real Dask cluster on 127.0.0.1: `dask scheduler` and `dask worker` processes (1 thread each,
-    no nanny), each worker in its own directory like a separate host, over mutual TLS with
-    certificates made by losslab-grade-certs (tls=False: plain tcp://). Yields {"address",
-    "workers": [Popen], "certs": folder or None, "cluster": a losslab_grader Cluster}; kills them all
-    on exit."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from losslab_grader.cluster import Cluster, make_certificates
-
-    certs = make_certificates(base / "certs", ["127.0.0.1", "localhost"]) if tls else None
-
-    def flags(role: str) -> list[str]:
-        if not certs:
-            return []
-        return ["--tls-ca-file", str(certs["ca"]), "--tls-cert", str(certs[role]),
-                "--tls-key", str(certs[role]).replace(".pem", "-key.pem")]
-
-    def start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen:
-        dask = str(Path(sys.executable).with_name("dask"))
-        with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-            return subprocess.Popen([dask, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-
-    procs = []
-    try:
-        file = base / "scheduler.json"
-        protocol = "tls" if tls else "tcp"
-        procs.append(start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--protocol", protocol,
-                            "--no-dashboard", "--scheduler-file", str(file), *flags("scheduler")],
-                           base, base / "scheduler.log"))
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(0.5)  # the file is written whole before the scheduler listens
-        address = json.loads(file.read_text())["address"]
-        started = []
-        for i in range(workers):
-            home = base / f"worker{i}"
-            home.mkdir()
-            started.append(start(["worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                                  "--name", f"w{i}", "--local-directory", str(home), *flags("worker")],
-                                 home, base / f"w{i}.log"))
-        procs += started
-        key = str(certs["client"]).replace(".pem", "-key.pem") if certs else None
-        cluster = Cluster.connect(address, str(certs["ca"]) if certs else None,
-                                  str(certs["client"]) if certs else None, key, insecure=not tls)
-        from distributed import Client
-
-        with Client(address, security=cluster.security(), timeout="30s") as client:
-            client.wait_for_workers(workers, timeout=120)
-        yield {"address": address, "workers": started, "certs": certs, "cluster": cluster}
-    finally:
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            p.wait()

@@ -96,15 +96,18 @@ def grade(
             course.config,
             hide=(str(course.root),),
         )
+        timings: dict[str, float] = {}
         with _executor(cluster, jobs, len(todo), bundle, root) as (pool, shipped, retried):
             preload = threading.Thread(target=report.preload, daemon=True)  # while the reference runs
             preload.start()
-            raw = reference or _reference(
-                course, a, lambda: _run(pool, worker.record_task, shipped, worker.REFERENCE_ID), use_cache
-            )
-            known = _mistake_records(course, a, pool, shipped, use_cache) if with_mistakes else {}
+            with _timed(timings, "reference"):
+                raw = reference or _reference(
+                    course, a, lambda: _run(pool, worker.record_task, shipped, worker.REFERENCE_ID), use_cache
+                )
+            with _timed(timings, "known mistakes"):
+                known = _mistake_records(course, a, pool, shipped, use_cache) if with_mistakes else {}
             preload.join()
-            with _progress(len(entries), progress) as bar:
+            with _timed(timings, "grading"), _progress(len(entries), progress) as bar:
                 for r in results.values():
                     bar.update(r.status)
                 futures = {
@@ -121,10 +124,21 @@ def grade(
     notes = [*notes, *warnings, *_notes(results, again)]
     o = _outcome(out, a, results, jobs or os.cpu_count() or 1, time.perf_counter() - t0, notes)
     o.reference, o.mistakes = raw, {k: (v["title"], v["hint"]) for k, v in known.items()}
+    o.remote, o.timings = cluster is not None, timings
     if similarity is not None:
-        o.pairs = _similar(course, assignment, release, results, similarity, out)
+        with _timed(timings, "similarity"):
+            o.pairs = _similar(course, assignment, release, results, similarity, out)
     _finish(o, course)
     return o
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = round(time.perf_counter() - start, 3)
 
 
 def _mode(cluster, isolate: bool | None, settings: Settings) -> str | None:

@@ -176,6 +176,8 @@ class Outcome:
     reference: dict[str, dict] = field(default_factory=dict)  # grade_id -> the solution's raw records
     mistakes: dict[str, tuple[str, str]] = field(default_factory=dict)  # known mistake -> (title, hint)
     pairs: list | None = None  # similarity.Pair, most similar first; None when not computed
+    remote: bool = False  # graded on a cluster: mode and memory_limit are what its workers report
+    timings: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the run
 
     @property
     def isolated(self) -> bool:

@@ -126,7 +126,8 @@ def summary_paragraph(o: Outcome) -> str:
     if o.manual_points:
         text += f" {o.manual_points:g} manually graded point(s) are not included."
     if o.isolated:
-        text += f" Kernels were sandboxed ({MODES.get(o.mode or '', 'mode unknown')})"
+        text += " By their workers' report, kernels" if o.remote else " Kernels"
+        text += f" were sandboxed ({MODES.get(o.mode or '', 'mode unknown')})"
         text += f"; memory per submission capped by {o.memory_limit}." if o.memory_limit else "."
     else:
         text += " WARNING: kernels were NOT sandboxed."

@@ -196,6 +196,9 @@ def write_report(o: Outcome) -> Path:
         "text-align:left;vertical-align:top}.warn{color:#a00}</style>",
         f"<h1>Grading report: {esc(name)}</h1>",
         f"<p>{esc(summary_paragraph(o))}</p>",
+        "<p>Time per phase: " + esc(", ".join(f"{k} {v:.1f} s" for k, v in o.timings.items())) + ".</p>"
+        if o.timings
+        else "",
         *[f"<p class='warn'>warning: {esc(w)}</p>" for w in o.warnings],
         _isolation(o),
         # embedded (the PNGs stay beside it too): the page's policy allows no image from elsewhere

@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, ROOT, loopback_cluster, make_class
+from grading_fixtures import ASSIGNMENT, COURSE, ROOT, make_class
 from losslab_grader.batch import grade
+from losslab_grader.cluster import loopback
 from losslab_grader.model import Settings
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ EXAMPLES = ROOT / "grading" / "examples" / ASSIGNMENT
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with loopback_cluster(tmp_path_factory.mktemp("cluster")) as c:
+    with loopback(tmp_path_factory.mktemp("cluster")) as c:
         yield c
 
 
