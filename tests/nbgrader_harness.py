@@ -5,8 +5,8 @@ builds a temporary course root (a copy of nbgrader_config.py and the source
 folder) and generates the release there with nbgrader (the "fresh generation"
 the committed release is compared with). It then writes several notebooks, in
 nbgrader's layout ``<student>/<name>/<name>.ipynb``, as different students
-(the solution, the untouched release, every mutant of tests/mutants/<name>.py,
-any extra) and grades them all with ONE call of the course's grader,
+(the solution, the untouched release, every known mistake of the catalogue
+solutions/<name>/mistakes.py, any extra) and grades them all with ONE call of the course's grader,
 ``losslab_grader.cli.grade``: hidden tests are written without expected values,
 so only the grader (which compares every check's record with the solution's)
 can grade them. Scores are read from the returned Outcome.
@@ -34,7 +34,6 @@ from losslab_grader import release
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 ASSIGNMENTS = REPO / "assignments"
-MUTANTS = Path(__file__).resolve().parent / "mutants"
 
 SOLUTION_ID = "solution"
 RELEASE_ID = "release"
@@ -55,18 +54,11 @@ def assignment_names() -> list[str]:
 def mutants(name: str) -> list:
     """The known mistakes of assignment name (losslab_grader.mistakes.Mistake), [] without a catalogue.
 
-    From solutions/<name>/mistakes.py; an assignment not yet moved there keeps its MUTANTS in
-    tests/mutants/<name>.py, read as the same Mistake objects.
+    They are read from solutions/<name>/mistakes.py, the catalogue the grader itself reads.
     """
-    from losslab_grader.mistakes import Mistake, catalogue_path, load
+    from losslab_grader.mistakes import catalogue_path, load
 
-    found = load(catalogue_path(SOLUTIONS, name))
-    path = MUTANTS / f"{name}.py"
-    if found or not path.exists():
-        return found
-    return [Mistake(m["name"], m["name"].replace("_", " "), m.get("message", ""), m["cell"], m["source"],
-                    tuple(m["fails"]), m.get("message", ""))
-            for m in _load(path, f"losslab_mutants_{name}").MUTANTS]
+    return load(catalogue_path(SOLUTIONS, name))
 
 
 def mutant_student(mutant) -> str:
@@ -201,7 +193,7 @@ class Graded:
 
 def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNode] | None = None,
                      jobs: int = 2, timeout: float = 120.0) -> Graded:
-    """Generate NAME in course root, then grade solution, release, mutants and extra with the grader."""
+    """Generate NAME in course root, then grade solution, release, known mistakes and extra together."""
     from losslab_grader import cli
 
     release.make_course_root(root, [name], REPO)

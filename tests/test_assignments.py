@@ -2,8 +2,8 @@
 
 Fast tests read the notebooks. Slow tests grade every assignment once, in a
 throwaway course root per assignment (tests/nbgrader_harness.py): the
-solution, the untouched release and every mutant of tests/mutants/<name>.py
-are submitted as different students and graded by ONE call of the course's
+solution, the untouched release and every known mistake of the catalogue
+solutions/<name>/mistakes.py are submitted as different students and graded by ONE call of the course's
 grader (``losslab_grader.cli.grade``) per assignment. For 02 the same run also
 grades a correct solution written differently (tests/variants/02_svm_loss.py)
 and the solution against reference records perturbed just beyond their
@@ -48,7 +48,7 @@ class Perfect(np.ndarray):
     def __rmatmul__(self, X):
         X, d = np.asarray(X), load_digits()
         for Xs, ys in ((d.X_train, d.y_train), (d.X_val, d.y_val), (d.X_test, d.y_test)):
-            if X.shape == (len(Xs), 65) and np.allclose(X[:, :64] + d.X_train.mean(axis=0), Xs):
+            if X.shape == (len(Xs), 65) and np.allclose(X[:, :64] + (d.X_train / 16).mean(axis=0), Xs / 16):
                 return np.eye(10)[ys]
         return np.zeros((len(X), 10))
 
@@ -191,7 +191,7 @@ def test_summary_cell_lists_every_visible_test(name):
 def test_mutants_are_well_formed(name):
     ms = h.mutants(name)
     # one per common mistake, shape mistakes included (issue 9): 04 has five functions to get wrong
-    assert 3 <= len(ms) <= 14, f"tests/mutants/{name}.py: 3-14 mutants"
+    assert 3 <= len(ms) <= 14, f"solutions/{name}/mistakes.py: 3-14 known mistakes"
     nb = h.source_notebook(name)
     tests = {t for t, _ in h.test_cells(nb)}
     names = [m.name for m in ms]
@@ -199,6 +199,29 @@ def test_mutants_are_well_formed(name):
     for m in ms:
         assert m.cell in h.solution_cells(nb), f"{m.name}: {m.cell} is not a solution cell"
         assert m.fails and set(m.fails) <= tests, f"{m.name}: fails {m.fails} not all test cells"
+        assert m.title and m.hint, f"{m.name}: a title and a hint"
+
+
+def _visible_hints(nb) -> list[str]:
+    """Every literal hint= that a check of the notebook gives students."""
+    import ast
+
+    return [k.value.value for c in nb.cells if c.cell_type == "code" for k in ast.walk(ast.parse(c.source))
+            if isinstance(k, ast.keyword) and k.arg == "hint" and isinstance(k.value, ast.Constant)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_mistake_hint_is_a_visible_hint(name):
+    """A mistake's hint is (part of) what the visible checks already tell the student who makes it."""
+    hints = _visible_hints(h.source_notebook(name))
+    for m in h.mutants(name):
+        assert any(m.hint in hint for hint in hints), f"{m.name}: no visible check gives the hint {m.hint!r}"
+
+
+def test_no_release_holds_a_mistakes_catalogue():
+    """The catalogue stays on the instructor's side: nbgrader_config.py keeps it out of every release."""
+    assert not sorted(h.ASSIGNMENTS.glob("*/mistakes.py"))
+    assert [n for n in NAMES if h.mutants(n)], "the catalogues exist (so the check above means something)"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -208,8 +231,10 @@ def test_mutants_are_well_formed(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_release_is_fresh(name, graded):
-    problems = h.release.compare(_graded(graded, name).fresh_release.parent, h.ASSIGNMENTS, [name])
+    fresh = _graded(graded, name).fresh_release
+    problems = h.release.compare(fresh.parent, h.ASSIGNMENTS, [name])
     assert not problems, "stale release; run `make release`:\n" + "\n".join(problems)
+    assert not (fresh / "mistakes.py").exists(), "nbgrader released the mistakes catalogue"
 
 
 def _scores(g: h.Graded, student: str) -> dict[str, float]:

@@ -5,8 +5,8 @@
   summary lists each visible test's verdict.
 * The summary's verdict is ``nbgrader validate``'s, on a correct, a partly wrong (the first
   mutant) and an unanswered (written questions left as released) notebook of every assignment.
-* Each mutant of tests/mutants/ fed to the released notebook fails first in one of its cells,
-  with a message that names its mistake (the mutant's ``message`` regex).
+* Each known mistake of the catalogue (solutions/<name>/mistakes.py) fed to the released notebook
+  fails first in one of its cells, with a message that names it (the entry's ``shows`` regex).
 """
 
 from __future__ import annotations

@@ -191,15 +191,16 @@ def check_true(case_name: str, condition, message: str = "", hint: str = "") -> 
 def _digits_accuracy(W, split: str) -> float:
     """Accuracy of W, (65, 10), on a freshly loaded digits split, preprocessed as assignment 07 does.
 
-    Preprocessing: subtract the training mean image, then append a column of ones (the bias).
+    Preprocessing, as in lecture 07: divide the pixels (0 to 16) by 16, subtract the mean image of
+    the scaled training set, then append a column of ones (the bias).
     """
     from losslab.data import load_digits
 
     d = load_digits()
-    X, y = getattr(d, f"X_{split}"), getattr(d, f"y_{split}")
+    X, y = getattr(d, f"X_{split}") / 16, getattr(d, f"y_{split}")
     # the bias column by hand, not losslab.scores.append_bias: the checks go into every grading
     # jail, and importing a graded module here would bring 01's reference answer in with them
-    X = np.hstack([X - d.X_train.mean(axis=0), np.ones((len(X), 1))])
+    X = np.hstack([X - (d.X_train / 16).mean(axis=0), np.ones((len(X), 1))])
     return float(((X @ W).argmax(axis=1) == y).mean())
 
 
