@@ -108,7 +108,8 @@ def test_untracked_and_uncommitted_files_are_refused_and_never_packed(repo, tmp_
 def test_command_line_refuses_a_dirty_tree(repo, tmp_path):
     (repo / "stray.txt").write_text("x")
     command = [str(Path(sys.executable).with_name("losslab-student-bundle"))]  # the console command
-    proc = subprocess.run([*command, "--out", str(tmp_path / "b.zip")], cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run([*command, "--out", str(tmp_path / "b.zip")], cwd=repo, capture_output=True,
+                          text=True)
     assert proc.returncode != 0 and "stray.txt" in proc.stderr, proc.stdout + proc.stderr
     assert not (tmp_path / "b.zip").exists()
     proc = subprocess.run([*command, "--out", str(tmp_path / "b.zip"), "--allow-dirty"], cwd=repo,

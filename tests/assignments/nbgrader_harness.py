@@ -7,7 +7,7 @@ the committed release is compared with). It then writes several notebooks, in
 nbgrader's layout ``<student>/<name>/<name>.ipynb``, as different students
 (the solution, the untouched release, every known mistake of the catalogue
 solutions/<name>/mistakes.py, any extra) and grades them all with ONE call of the course's grader,
-``losslab_grader.cli.grade``: hidden tests are written without expected values,
+``losslab_grader.batch.grade``: hidden tests are written without expected values,
 so only the grader (which compares every check's record with the solution's)
 can grade them. Scores are read from the returned Outcome.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import json
 import re
 import subprocess
@@ -31,20 +30,13 @@ from pathlib import Path
 import nbformat
 from losslab_grader import release
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 ASSIGNMENTS = REPO / "assignments"
 
 SOLUTION_ID = "solution"
 RELEASE_ID = "release"
 PERTURB_PREFIX = "perturb-"
-
-
-def _load(path: Path, module_name: str):
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assignment_names() -> list[str]:
@@ -147,14 +139,14 @@ def perturb(reference: dict, k: int) -> dict:
             for gid, records in reference.items()}
 
 
-def _grade_task(bundle: dict, student: str, data: bytes, reference: dict) -> dict:
-    """The grader's grade_task, against perturbed records for students perturb-<k>."""
-    from losslab_grader import engine
+def perturbing_task(bundle, student: str, data: bytes, reference: dict, mistakes: dict):
+    """The grader's grade_task, against perturbed records for students perturb-<k> (given to grade())."""
+    from losslab_grader import worker
 
     m = re.fullmatch(re.escape(PERTURB_PREFIX) + r"(\d+)", student)
     if m:
         reference = perturb(reference, int(m.group(1)))
-    return engine.grade_task(bundle, student, data, reference)
+    return worker.grade_task(bundle, student, data, reference, mistakes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,7 +161,7 @@ class Graded:
     root: Path
     fresh_release: Path
     students: list[str]
-    outcome: object = None  # losslab_grader.cli.Outcome
+    outcome: object = None  # losslab_grader.model.Outcome
     reference: dict = field(default_factory=dict)  # grade_id -> the solution's raw records
 
     @property
@@ -178,7 +170,7 @@ class Graded:
 
     def scores(self, student: str) -> dict[str, float]:
         """Points of every test cell for student (0 for every cell unless graded normally)."""
-        return self.rows[student]["scores"]
+        return self.rows[student].scores
 
     @property
     def max_points(self) -> dict[str, float]:
@@ -194,7 +186,9 @@ class Graded:
 def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNode] | None = None,
                      jobs: int = 2, timeout: float = 120.0) -> Graded:
     """Generate NAME in course root, then grade solution, release, known mistakes and extra together."""
-    from losslab_grader import cli
+    from losslab_grader import batch
+    from losslab_grader.course import Course
+    from losslab_grader.model import Settings
 
     release.make_course_root(root, [name], REPO)
     release.generate(root, name)
@@ -210,18 +204,9 @@ def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNo
         nbformat.write(nb, folder / student / name / f"{name}.ipynb")
 
     graded = Graded(name, root, fresh, list(submissions))
-    original_reference, original_task = cli._cached_reference, cli.grade_task
-
-    def capture(*args, **kwargs):
-        raw = original_reference(*args, **kwargs)
-        graded.reference = json.loads(json.dumps(raw))
-        return raw
-
-    cli._cached_reference, cli.grade_task = capture, _grade_task
-    try:
-        graded.outcome = cli.grade(name, folder, out=root / "out", jobs=jobs, timeout=timeout, progress=False)
-    finally:
-        cli._cached_reference, cli.grade_task = original_reference, original_task
+    graded.outcome = batch.grade(name, folder, root / "out", course=Course(REPO), jobs=jobs, progress=False,
+                                 settings=Settings(timeout=timeout), task=perturbing_task)
+    graded.reference = json.loads(json.dumps(graded.outcome.reference))
     return graded
 
 

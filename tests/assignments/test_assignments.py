@@ -4,13 +4,15 @@ Fast tests read the notebooks. Slow tests grade every assignment once, in a
 throwaway course root per assignment (tests/nbgrader_harness.py): the
 solution, the untouched release and every known mistake of the catalogue
 solutions/<name>/mistakes.py are submitted as different students and graded by ONE call of the course's
-grader (``losslab_grader.cli.grade``) per assignment. For 02 the same run also
+grader (``losslab_grader.batch.grade``) per assignment. For 02 the same run also
 grades a correct solution written differently (tests/variants/02_svm_loss.py)
 and the solution against reference records perturbed just beyond their
 tolerance, one record per test cell at a time.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import os
 import re
@@ -66,7 +68,7 @@ def _extra(name: str) -> dict:
         return {}
     extra = {f"{h.PERTURB_PREFIX}{k}": h.source_notebook(name) for k in range(PERTURBED_RECORDS)}
     nb = h.source_notebook(name)
-    variant = h._load(h.REPO / "tests" / "variants" / f"{name}.py", "losslab_variant").VARIANT
+    variant = importlib.import_module(f"variants.{name}").VARIANT  # tests/assignments/variants/<name>.py
     for cell, source in variant.items():
         nb = h.replace_cell(nb, cell, source)
     extra[VARIANT_ID] = nb
@@ -240,8 +242,8 @@ def test_committed_release_is_fresh(name, graded):
 def _scores(g: h.Graded, student: str) -> dict[str, float]:
     row = g.rows.get(student)
     assert row is not None, f"{student} was not graded: {sorted(g.rows)}"
-    assert row["status"] == "ok", f"{student}: {row['status']}: {row['reason']}"
-    return row["scores"]
+    assert row.status == "ok", f"{student}: {row.status}: {row.reason}"
+    return row.scores
 
 
 @pytest.mark.slow
@@ -310,8 +312,8 @@ def test_perturbation_crosses_the_tolerance_and_no_further():
         record = {"kind": "close", "label": "x", "type": "array", "shape": [],
                   "data": h.base64.b64encode(np.float64(value).tobytes()).decode(),
                   "declared": {"rtol": rtol, "atol": atol}}
-        _, _, original = verdict.decode(record)
-        _, _, moved = verdict.decode(h._perturb_record(record))
+        original = verdict.decode(record).value
+        moved = verdict.decode(h._perturb_record(record)).value
         assert verdict.compare("close", original, "close", moved, record["declared"]), value
         near = original.array + (moved.array - original.array) / 100
         assert not verdict.compare("close", verdict.Value("array", near, ()), "close", original,

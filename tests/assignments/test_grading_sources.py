@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from losslab_grader import testcells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 NOTEBOOKS = {path.parent.name: nbformat.read(path, as_version=4) for path in SOURCES}
 CELLS = [
