@@ -17,7 +17,7 @@ test: lint  ## lint, then the whole test suite
 	$(BIN)/pytest
 
 site: $(STAMP)  ## execute the lectures and render them with Sphinx (MyST-NB) as an offline course site in _site/
-	$(BIN)/python scripts/build_site.py
+	$(BIN)/losslab-site --course "$(CURDIR)"
 
 release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
 	$(BIN)/python scripts/release.py

@@ -5,30 +5,23 @@
 Targets: every notebook under 10 s, all of them under 60 s (kernel start
 included, on a 2-core machine). This prints whether they are met; it asserts
 nothing. Notebooks run the way `make site` and the tests run them (see
-scripts/build_site.py), but sequentially, so the times do not compete.
+lib/losslab_grader/site.py), but sequentially, so the times do not compete.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
+
+from losslab_grader import site
 
 ROOT = Path(__file__).resolve().parents[1]
 PER_NOTEBOOK_TARGET = 10.0  # seconds
 TOTAL_TARGET = 60.0
 
 
-def _load_build_site():
-    spec = importlib.util.spec_from_file_location("losslab_build_site", ROOT / "scripts" / "build_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> int:
-    build_site = _load_build_site()
-    paths = build_site.lecture_notebooks()
+    paths = site.Course.at(ROOT).lectures()
     if not paths:
         print("no lecture notebooks found")
         return 0
@@ -37,7 +30,7 @@ def main() -> int:
     total, slow, failed = 0.0, [], []
     for path in paths:
         try:
-            _, seconds = build_site.execute(path)
+            _, seconds = site.execute(path)
         except Exception as exc:  # report and go on: this is a measurement, not a test
             print(f"  {path.name:<45}  FAILED: {type(exc).__name__}: {str(exc).splitlines()[0][:80]}")
             failed.append(path.name)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_runner import build_site, built_site, lecture_notebooks
+from losslab_grader import site as builder  # `site` is the built site, a fixture, below
+from notebook_runner import COURSE, built_site, lecture_notebooks
 
 NOTEBOOKS = lecture_notebooks()
 IDS = [path.stem for path in NOTEBOOKS]
@@ -54,13 +55,13 @@ def _nb(markdown: str) -> nbformat.NotebookNode:
 
 
 def test_summary_drops_a_sentence_that_introduces_a_list():
-    title, summary = build_site.title_and_summary(
+    title, summary = builder.title_and_summary(
         _nb("# 01 · Title\n\nA first sentence. We do it in two steps:\n\n1. one\n2. two"), "x")
     assert (title, summary) == ("01 · Title", "A first sentence.")
 
 
 def test_summary_skips_a_paragraph_that_is_only_an_introduction():
-    _, summary = build_site.title_and_summary(
+    _, summary = builder.title_and_summary(
         _nb("# T\n\nBy the end you can:\n\n- a\n\nThe real summary, with $x$ and [a link](02_x.ipynb)."), "x")
     assert summary == "The real summary, with $x$ and a link."
 
@@ -70,23 +71,34 @@ def test_a_lecture_in_parts_is_found_and_each_part_gets_its_number_s_assignment(
     order = ["03_regularization", "04a_softmax", "04b_cross_entropy", "05_regression_losses"]
     assert all(stem in stems for stem in order), f"the two parts of 04 are not lectures: {stems}"
     assert [stems.index(stem) for stem in order] == list(range(2, 6)), f"04a, 04b out of order: {stems}"
-    a, b = build_site.assignment_for("04a_softmax"), build_site.assignment_for("04b_cross_entropy")
+    a, b = COURSE.assignment_for("04a_softmax"), COURSE.assignment_for("04b_cross_entropy")
     assert a is not None and a == b and a.parent.name == "04_softmax_cross_entropy", (a, b)
     for name in ("04a_softmax.ipynb", "04b_cross_entropy.ipynb", "01_score_function.ipynb"):
-        assert build_site.LECTURE_NAME.fullmatch(name), name
+        assert builder.LECTURE_NAME.fullmatch(name), name
     for name in ("04a_softmax-Copy1.ipynb", "4_x.ipynb", "04ab_x.ipynb", "notes.ipynb"):
-        assert not build_site.LECTURE_NAME.fullmatch(name), f"{name} is not a lecture"
+        assert not builder.LECTURE_NAME.fullmatch(name), f"{name} is not a lecture"
 
 
 def test_links_to_a_lecture_in_parts_become_page_links():
     source = "[04a](04a_softmax.ipynb) and [04b](04b_cross_entropy.ipynb#Summary)"
-    assert build_site._relink(source, {"04a_softmax", "04b_cross_entropy"}) == (
+    assert builder._relink(source, {"04a_softmax", "04b_cross_entropy"}) == (
         "[04a](04a_softmax.html) and [04b](04b_cross_entropy.html#Summary)")
+
+
+def test_the_course_is_a_folder_given_not_found_from_the_package(tmp_path, monkeypatch):
+    """losslab-site may be installed non-editable: it builds the checkout it is given, or the cwd."""
+    with pytest.raises(builder.CourseNotFound, match=r"no notebooks/ and no site/.*--course"):
+        builder.Course.at(tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "site").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert builder.Course.at() == builder.Course(tmp_path.resolve())
+    assert builder.main(["--course", str(tmp_path)]) == 1  # a course with no lectures: no site
 
 
 def test_no_lecture_summary_ends_in_a_colon():
     for path in NOTEBOOKS:
-        _, summary = build_site.title_and_summary(nbformat.read(path, as_version=4), path.stem)
+        _, summary = builder.title_and_summary(nbformat.read(path, as_version=4), path.stem)
         assert summary, f"{path.name} has no summary for the index"
         assert not summary.rstrip().endswith(":"), f"{path.name}'s summary ends in a colon: {summary!r}"
 
@@ -117,7 +129,7 @@ def test_page_has_figures_navigation_and_downloads(site, path):
     download = f"notebooks/{path.stem}.ipynb"
     assert download in hrefs, f"{page.name} does not link to its notebook {download}"
     nbformat.read(site / download, as_version=4)  # there, and a notebook
-    assignment = build_site.assignment_for(path.stem)
+    assignment = COURSE.assignment_for(path.stem)
     if assignment is not None:  # by number: both parts of lecture 04 link to assignment 04
         target = f"assignments/{assignment.parent.name}/{assignment.name}"
         assert target in hrefs, f"{page.name} does not link to its assignment {target}"

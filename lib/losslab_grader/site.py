@@ -1,6 +1,10 @@
 """Execute the lecture notebooks and render them as a static course site with Sphinx.
 
-    .venv/bin/python scripts/build_site.py [--out _site] [--notebooks 'notebooks/[0-9][0-9]*_*.ipynb']
+    losslab-site [--course DIR] [--out DIR] [--notebooks 'notebooks/[0-9][0-9]*_*.ipynb']
+
+(``make site``.) The course is a checkout holding notebooks/ and site/: the
+current directory unless ``--course`` names one. The package may be installed
+non-editable, so nothing here finds the course from this file's own path.
 
 Each notebook runs in a fresh kernel with its own directory (notebooks/) as
 the working directory and LOSSLAB_STATIC=1, so interactive widgets draw one
@@ -15,7 +19,8 @@ between lectures point to their pages. A lecture in parts (``04a_…``,
 ``04b_…``) shares its number's one assignment: each part links to it.
 
 The execution helpers here are shared with tests/notebook_runner.py and
-benchmarks/notebooks.py, so all three run the notebooks the same way.
+benchmarks/notebooks.py (``from losslab_grader import site``), so all three
+run the notebooks the same way.
 """
 
 from __future__ import annotations
@@ -30,18 +35,15 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-ASSIGNMENTS = ROOT / "assignments"
-SITE_CONFIG = ROOT / "site"  # conf.py and anything else Sphinx reads as is
 # NN_name, or NNx_name for a lecture in parts (04a_softmax, 04b_cross_entropy); a glob cannot
-# say "one optional letter", so lecture_notebooks keeps only the names LECTURE_NAME matches.
+# say "one optional letter", so Course.lectures keeps only the names LECTURE_NAME matches.
 DEFAULT_PATTERN = "notebooks/[0-9][0-9]*_*.ipynb"
 LECTURE_NAME = re.compile(r"[0-9][0-9][a-z]?_[A-Za-z0-9_]+\.ipynb")
 FALLBACK_TITLE = "losslab: a course on loss functions"
@@ -57,14 +59,72 @@ KERNEL_ENV = {
 }
 
 
-def lecture_notebooks(pattern: str = DEFAULT_PATTERN) -> list[Path]:
-    """The lectures matching ``pattern`` (relative to the repository root, or absolute), sorted.
+class CourseNotFound(ValueError):
+    """The folder given as the course is not a checkout of it."""
 
-    Only names like NN_name.ipynb or NNx_name.ipynb count: the broad default
-    glob would otherwise also take, say, a JupyterLab copy 04a_softmax-Copy1.ipynb.
-    """
-    paths = (Path(p) for p in glob.glob(str(ROOT / pattern)))
-    return sorted(p for p in paths if LECTURE_NAME.fullmatch(p.name))
+
+@dataclass(frozen=True)
+class Course:
+    """A checkout of the course: the folder holding notebooks/, site/, assignments/ and README.md."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, folder: Path | str | None = None) -> Course:
+        """The course in ``folder`` (default: the current directory); CourseNotFound if it is not one."""
+        root = Path.cwd() if folder is None else Path(folder)
+        missing = [name for name in ("notebooks", "site") if not (root / name).is_dir()]
+        if missing:
+            raise CourseNotFound(
+                f"{root.resolve()} is not a checkout of the course: it has no "
+                f"{' and no '.join(name + '/' for name in missing)} (run from the course's folder, "
+                "or give it with --course DIR)")
+        return cls(root.resolve())
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def assignments(self) -> Path:
+        return self.root / "assignments"
+
+    @property
+    def site_config(self) -> Path:
+        """conf.py and anything else Sphinx reads as is."""
+        return self.root / "site"
+
+    def lectures(self, pattern: str = DEFAULT_PATTERN) -> list[Path]:
+        """The lectures matching ``pattern`` (relative to the course, or absolute), sorted.
+
+        Only names like NN_name.ipynb or NNx_name.ipynb count: the broad default
+        glob would otherwise also take, say, a JupyterLab copy 04a_softmax-Copy1.ipynb.
+        """
+        paths = (Path(p) for p in glob.glob(str(self.root / pattern)))
+        return sorted(p for p in paths if LECTURE_NAME.fullmatch(p.name))
+
+    def assignment_for(self, stem: str) -> Path | None:
+        """The released assignment notebook of the lecture ``stem``, if there is one.
+
+        Assignments are numbered like the lectures, NN_name/NN_name.ipynb. Both
+        parts of a split lecture (04a_softmax, 04b_cross_entropy) get assignment
+        04, which covers the two, so the match is on the number, not the name.
+        """
+        number = re.match(r"[0-9][0-9]", stem)
+        if number is None:
+            return None
+        folders = sorted(self.assignments.glob(f"{number[0]}_*"))
+        found = [folder / f"{folder.name}.ipynb" for folder in folders]
+        found = [path for path in found if path.is_file()]
+        return found[0] if found else None
+
+    def title_and_summary(self) -> tuple[str, str]:
+        """The README's title and first paragraph, which open the index too."""
+        readme = self.root / "README.md"
+        if not readme.is_file():
+            return FALLBACK_TITLE, ""
+        return title_and_summary(nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
 
 
 def kernel_env() -> dict[str, str]:
@@ -169,32 +229,8 @@ def _complete_sentences(text: str) -> str:
     return " ".join(sentences[:-1]).strip()
 
 
-def course_title_and_summary() -> tuple[str, str]:
-    """The README's title and first paragraph, which open the index too."""
-    readme = ROOT / "README.md"
-    if not readme.is_file():
-        return FALLBACK_TITLE, ""
-    return title_and_summary(nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
-
-
 _LECTURE_LINK = re.compile(r"\]\((?:\./)?([0-9][0-9][a-z]?_[A-Za-z0-9_\-]+)\.ipynb(#[^)\s]*)?\)")
 _ASSIGNMENT_LINK = re.compile(r"\]\(\.\./assignments/([^)\s]+\.ipynb)\)")
-
-
-def assignment_for(stem: str) -> Path | None:
-    """The released assignment notebook of the lecture ``stem``, if there is one.
-
-    Assignments are numbered like the lectures, NN_name/NN_name.ipynb. Both
-    parts of a split lecture (04a_softmax, 04b_cross_entropy) get assignment
-    04, which covers the two, so the match is on the number, not the name.
-    """
-    number = re.match(r"[0-9][0-9]", stem)
-    if number is None:
-        return None
-    found = [folder / f"{folder.name}.ipynb" for folder in sorted(ASSIGNMENTS.glob(f"{number[0]}_*"))]
-    found = [path for path in found if path.is_file()]
-    return found[0] if found else None
 
 
 def _relink(source: str, known: set[str]) -> str:
@@ -208,10 +244,9 @@ def _relink(source: str, known: set[str]) -> str:
     return source.replace("](../README.md)", "](index.html)")
 
 
-def _run_box(stem: str) -> str:
+def _run_box(stem: str, assignment: Path | None) -> str:
     """The note under a lecture's title: where to download it and its assignment, and how to run them."""
     lines = [f"[Download this lecture as a notebook](notebooks/{stem}.ipynb)"]
-    assignment = assignment_for(stem)
     if assignment is not None:
         # a lecture in parts says that its assignment is the one for all of them
         label = "its assignment" if stem[2] == "_" else f"assignment {stem[:2]}, for both parts"
@@ -223,18 +258,19 @@ def _run_box(stem: str) -> str:
             "code on this page.\n:::")
 
 
-def _page(nb: nbformat.NotebookNode, stem: str, known: set[str]) -> nbformat.NotebookNode:
+def _page(nb: nbformat.NotebookNode, stem: str, known: set[str],
+          assignment: Path | None) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as executed
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _relink(cell.source, known)
     first_markdown = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
-    nb.cells.insert(first_markdown + 1, nbformat.v4.new_markdown_cell(_run_box(stem)))
+    nb.cells.insert(first_markdown + 1, nbformat.v4.new_markdown_cell(_run_box(stem, assignment)))
     return nb
 
 
-def _index(stems: list[str], meta: list[tuple[str, str]]) -> str:
-    title, intro = course_title_and_summary()
+def _index(course: Course, stems: list[str], meta: list[tuple[str, str]]) -> str:
+    title, intro = course.title_and_summary()
     lines = [f"# {title}", "", intro, "",
              "The lectures, executed: every figure on a page was drawn by the code on that page. "
              "Each page links to its notebook and its assignment, to download and run.", "",
@@ -244,7 +280,7 @@ def _index(stems: list[str], meta: list[tuple[str, str]]) -> str:
     for stem, (name, summary) in zip(stems, meta, strict=True):
         lines.append(f"- **[{name}]({stem}.html)**  ")
         lines.append(f"  {summary}" if summary else "")
-        assignment = assignment_for(stem)
+        assignment = course.assignment_for(stem)
         if assignment is not None:
             lines.append(f"  ([notebook](notebooks/{stem}.ipynb) · "
                          f"[assignment](assignments/{assignment.parent.name}/{assignment.name}))")
@@ -259,31 +295,32 @@ def mathjax_files() -> Path:
     return Path(jupyter_server_mathjax.__file__).parent / "static"
 
 
-def stage(executed: dict[Path, nbformat.NotebookNode], src: Path) -> None:
+def stage(course: Course, executed: dict[Path, nbformat.NotebookNode], src: Path) -> None:
     """Lay out everything Sphinx reads in the empty folder ``src``."""
     paths = sorted(executed)
     stems = [p.stem for p in paths]
     meta = [title_and_summary(executed[p], p.stem) for p in paths]
-    shutil.copytree(SITE_CONFIG, src, dirs_exist_ok=True)
+    shutil.copytree(course.site_config, src, dirs_exist_ok=True)
     shutil.copytree(mathjax_files(), src / "_static" / "mathjax")
     extra = src / "_extra"
     (extra / "notebooks").mkdir(parents=True)
     for path in paths:
-        nbformat.write(_page(executed[path], path.stem, set(stems)), src / path.name)
+        assignment = course.assignment_for(path.stem)
+        nbformat.write(_page(executed[path], path.stem, set(stems), assignment), src / path.name)
         shutil.copy2(path, extra / "notebooks" / path.name)  # as a student gets it: unexecuted
-        assignment = assignment_for(path.stem)
         if assignment is not None:  # both parts of a split lecture name the same one: copy it once
             folder = extra / "assignments" / assignment.parent.name
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copy2(assignment, folder / assignment.name)
-    (src / "index.md").write_text(_index(stems, meta), encoding="utf-8")
+    (src / "index.md").write_text(_index(course, stems, meta), encoding="utf-8")
 
 
 class SphinxFailed(RuntimeError):
     """sphinx-build exited non-zero; the message holds what it printed."""
 
 
-def render(executed: dict[Path, nbformat.NotebookNode], out: Path, workers: int = 2) -> list[Path]:
+def render(course: Course, executed: dict[Path, nbformat.NotebookNode], out: Path,
+           workers: int = 2) -> list[Path]:
     """Render executed notebooks into the site ``out``; return its HTML pages.
 
     Sphinx runs in its own process with warnings as errors, so a broken page
@@ -292,7 +329,7 @@ def render(executed: dict[Path, nbformat.NotebookNode], out: Path, workers: int 
     out = Path(out)
     with tempfile.TemporaryDirectory(prefix="losslab-site-") as tmp:
         src, html = Path(tmp) / "src", Path(tmp) / "html"
-        stage(executed, src)
+        stage(course, executed, src)
         # Sphinx writes into html/ and MyST-NB keeps the outputs beside it (tmp/jupyter_execute)
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
                "-j", str(max(workers, 1)), "-d", str(Path(tmp) / "doctrees"), str(src), str(html)]
@@ -308,14 +345,21 @@ def render(executed: dict[Path, nbformat.NotebookNode], out: Path, workers: int 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "_site",
-                        help="where to write the site (default _site/)")
+    parser.add_argument("--course", type=Path, default=None,
+                        help="the course's checkout, with notebooks/ and site/ (default: the current folder)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write the site (default: the course's _site/)")
     parser.add_argument("--notebooks", default=DEFAULT_PATTERN,
-                        help=f"glob relative to the repository root (default {DEFAULT_PATTERN})")
+                        help=f"glob relative to the course (default {DEFAULT_PATTERN})")
     parser.add_argument("--workers", type=int, default=2, help="notebooks executed at once (default 2)")
     args = parser.parse_args(argv)
+    try:
+        course = Course.at(args.course)
+    except CourseNotFound as exc:
+        parser.error(str(exc))
+    out = args.out if args.out is not None else course.root / "_site"
 
-    paths = lecture_notebooks(args.notebooks)
+    paths = course.lectures(args.notebooks)
     if not paths:
         print(f"no notebooks match {args.notebooks!r}", file=sys.stderr)
         return 1
@@ -329,13 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  executed {path.name:<45} {seconds:6.1f} s")
     rendered = time.perf_counter()
     try:
-        written = render({path: nb for path, (nb, _) in results.items()}, args.out, workers=args.workers)
+        written = render(course, {path: nb for path, (nb, _) in results.items()}, out, workers=args.workers)
     except SphinxFailed as exc:
         print(f"no site written: {exc}", file=sys.stderr)
         return 1
     print(f"  rendered {len(written)} pages with Sphinx in {time.perf_counter() - rendered:.1f} s")
-    print(f"wrote {args.out.resolve()} in {time.perf_counter() - start:.1f} s "
-          f"(serve it with: python3 -m http.server -d {args.out} 8000)")
+    print(f"wrote {out.resolve()} in {time.perf_counter() - start:.1f} s "
+          f"(serve it with: python3 -m http.server -d {out} 8000)")
     return 0
 
 
