@@ -9,6 +9,7 @@ test_site_browser.py's part.
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -172,3 +173,102 @@ def test_lectures_render_static_figures_not_widgets(site):
     for path in NOTEBOOKS:
         text = (site / f"{path.stem}.html").read_text(encoding="utf-8")
         assert "application/vnd.jupyter.widget" not in text, f"{path.stem}.html holds a widget, not a figure"
+
+
+# --- rebuilding: the execution cache and Sphinx's workspace -------------------------------------
+
+def _lecture(title: str, code: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(f"# {title}\n\nA lecture about {title.lower()}."),
+               nbformat.v4.new_code_cell(code)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def _edit(path: Path, cell_type: str, source: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    next(cell for cell in nb.cells if cell.cell_type == cell_type).source = source
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def small_course(tmp_path) -> builder.Course:
+    """Two one-cell lectures, with the course's own Sphinx configuration."""
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copytree(COURSE.site_config, root / "site")
+    nbformat.write(_lecture("Alpha", "print('alpha', 1)"), root / "notebooks" / "01_alpha.ipynb")
+    nbformat.write(_lecture("Beta", "print('beta', 1)"), root / "notebooks" / "02_beta.ipynb")
+    return builder.Course(root)
+
+
+def test_the_environment_key_follows_the_library_and_the_data(tmp_path, monkeypatch):
+    library = tmp_path / "losslab"
+    library.mkdir()
+    (library / "losses.py").write_text("DELTA = 1\n")
+    monkeypatch.setattr(builder, "_library", lambda: library)
+    course = builder.Course(tmp_path)
+    key = builder.environment_key(course)
+    assert builder.environment_key(course) == key, "the key must not change when nothing does"
+    (library / "losses.py").write_text("DELTA = 2\n")
+    changed = builder.environment_key(course)
+    assert changed != key, "a change to the losslab library must change the key"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "digits.npz").write_bytes(b"new data")
+    assert builder.environment_key(course) != changed, "a change to data/ must change the key"
+
+
+def test_the_cache_folder_is_ignored_by_git_on_its_own(small_course):
+    folder = builder.cache_folder(small_course)
+    assert folder == small_course.root / ".cache" / "site"
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+@pytest.mark.slow
+def test_a_rebuild_runs_only_the_lecture_whose_code_changed(small_course):
+    alpha, beta = small_course.lectures()
+    cache = builder.ExecutionCache(small_course.root / "runs", "environment-1")
+
+    def ran(paths=(alpha, beta), cache=cache):
+        runs = builder.execute_lectures(list(paths), cache, workers=1)
+        return sorted(path.stem for path, run in runs.items() if not run.cached), runs
+
+    assert ran()[0] == ["01_alpha", "02_beta"]
+    executed, runs = ran()
+    assert executed == [], "nothing changed, yet lectures ran again"
+    assert runs[beta].nb.cells[1].outputs[0].text == "beta 1\n", "the cached run lost its output"
+    _edit(beta, "code", "print('beta', 2)")
+    executed, runs = ran()
+    assert executed == ["02_beta"]
+    assert runs[beta].nb.cells[1].outputs[0].text == "beta 2\n"
+    _edit(alpha, "markdown", "# Alpha\n\nNew prose about alpha.")
+    executed, runs = ran()
+    assert executed == [], "an edit to prose alone must not run the lecture again"
+    assert "New prose" in runs[alpha].nb.cells[0].source, "the page must show today's prose"
+    assert runs[alpha].nb.cells[1].outputs[0].text == "alpha 1\n"
+    other = builder.ExecutionCache(small_course.root / "runs", "environment-2")  # the library changed
+    assert ran(cache=other)[0] == ["01_alpha", "02_beta"]
+    assert sorted(p.name.split("-")[0] for p in (small_course.root / "runs").glob("*.ipynb")) == [
+        "01_alpha", "02_beta"], "only the latest run of each lecture is kept"
+
+
+@pytest.mark.slow
+def test_a_rebuilt_site_shows_the_change_and_nothing_stale(small_course):
+    out, cache = small_course.root / "_site", builder.cache_folder(small_course)
+    alpha, beta = small_course.lectures()
+    first = builder.build(small_course, out, [alpha, beta], workers=1, cache=cache)
+    assert first.executed == [alpha, beta]
+    assert "beta 1" in (out / "02_beta.html").read_text(encoding="utf-8")
+    _edit(beta, "code", "print('beta', 2)")
+    second = builder.build(small_course, out, [alpha, beta], workers=1, cache=cache)
+    assert second.executed == [beta], f"ran {second.executed}, not only the changed lecture"
+    page = (out / "02_beta.html").read_text(encoding="utf-8")
+    assert "beta 2" in page and "beta 1" not in page, "the page still shows the old output"
+    _edit(alpha, "markdown", "# Gamma\n\nAlpha, retitled.")
+    beta.unlink()
+    third = builder.build(small_course, out, [alpha], workers=1, cache=cache)
+    assert third.executed == [], "a retitled lecture ran again though its code is the same"
+    assert not (out / "02_beta.html").exists(), "the page of a deleted lecture stayed in the site"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "02_beta.html" not in index and "Gamma" in index
+    assert "Gamma" in (out / "01_alpha.html").read_text(encoding="utf-8")
+    assert (out / "_static" / "mathjax" / "MathJax.js").is_file()

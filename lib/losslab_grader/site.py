@@ -18,6 +18,13 @@ its notebook (``notebooks/NN_name.ipynb``) and its assignment
 between lectures point to their pages. A lecture in parts (``04a_…``,
 ``04b_…``) shares its number's one assignment: each part links to it.
 
+A rebuild does only what changed. Runs are kept in ``.cache/site/runs/``
+(``ExecutionCache``), keyed by a lecture's code and by the environment that
+ran it (the losslab library, data/, the installed packages): a lecture runs
+again when its code or that environment changes, not when its prose does.
+Sphinx keeps its workspace in ``.cache/site/sphinx/`` (``Renderer``) and
+reads again only the pages that changed. ``--no-cache`` builds from nothing.
+
 The execution helpers here are shared with tests/notebook_runner.py and
 benchmarks/notebooks.py (``from losslab_grader import site``), so all three
 run the notebooks the same way.
@@ -26,7 +33,13 @@ run the notebooks the same way.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import filecmp
 import glob
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -34,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,16 +178,26 @@ class NotebookFailed(RuntimeError):
         super().__init__(f"{path.name} failed:\n{error}")
 
 
-def execute_all(paths: list[Path], workers: int = 2) -> dict[Path, tuple[nbformat.NotebookNode, float]]:
+def execute_all(paths: list[Path], workers: int = 2,
+                finished: Callable[[Path, nbformat.NotebookNode, float], None] | None = None,
+                ) -> dict[Path, tuple[nbformat.NotebookNode, float]]:
     """Execute several notebooks, ``workers`` at a time, each in its own process and kernel.
 
-    Raises NotebookFailed for the first notebook (in order) that fails.
+    ``finished(path, nb, seconds)`` is called for each notebook as it is
+    collected, so a caller can keep the ones that ran even when a later one
+    fails. Raises NotebookFailed for the first notebook (in order) that fails.
     """
     done = {}
+
+    def collect(path: Path, nb: nbformat.NotebookNode, seconds: float) -> None:
+        done[path] = (nb, seconds)
+        if finished is not None:
+            finished(path, nb, seconds)
+
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             try:
-                done[path] = execute(path)
+                collect(path, *execute(path))
             except CellExecutionError as exc:
                 raise NotebookFailed(path, exc) from exc
         return done
@@ -185,8 +209,125 @@ def execute_all(paths: list[Path], workers: int = 2) -> dict[Path, tuple[nbforma
             except CellExecutionError as exc:
                 pool.shutdown(cancel_futures=True)
                 raise NotebookFailed(path, exc) from exc
-            done[path] = (nbformat.reads(text, as_version=4), seconds)
+            collect(path, nbformat.reads(text, as_version=4), seconds)
     return done
+
+
+# --- the execution cache -----------------------------------------------------
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _library() -> Path | None:
+    """The folder of the losslab package that this Python, and so the kernel, imports."""
+    spec = importlib.util.find_spec("losslab")
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
+
+
+def environment_key(course: Course) -> str:
+    """A digest of what a lecture's outputs depend on besides the lecture itself.
+
+    That is every file of the losslab package the kernel imports, the course's
+    data/ (what losslab.data loads), this Python and the version of every
+    installed distribution (the kernel runs in the same environment), and the
+    kernel's variables (KERNEL_ENV). A change to any of them changes the key.
+    """
+    digest = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else part.encode())
+            digest.update(b"\0")
+
+    add(sys.executable, sys.version)
+    add(*sorted({f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()}))
+    add(*sorted(f"{name}={value}" for name, value in KERNEL_ENV.items()))
+    for folder in (_library(), course.root / "data"):
+        if folder is not None and folder.is_dir():
+            for path in _files(folder):
+                add(path.relative_to(folder).as_posix(), path.read_bytes())
+    return digest.hexdigest()
+
+
+class ExecutionCache:
+    """Executed lectures kept between builds: ``folder/<stem>-<key>.ipynb``, the latest run of each.
+
+    A run's key is a digest of what its outputs depend on: the notebook's code
+    cells (source and metadata) and kernelspec, which is what jupyter-cache,
+    MyST-NB's cache, looks at, and the ``environment`` (environment_key), which
+    jupyter-cache does not see. Prose is not in the key: an edit to prose
+    re-renders a page without running it again.
+    """
+
+    def __init__(self, folder: Path, environment: str) -> None:
+        self.folder, self.environment = Path(folder), environment
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def key(self, nb: nbformat.NotebookNode) -> str:
+        code = [[cell.source, cell.metadata] for cell in nb.cells if cell.cell_type == "code"]
+        text = json.dumps([self.environment, nb.metadata.get("kernelspec"), code], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _file(self, path: Path, nb: nbformat.NotebookNode) -> Path:
+        return self.folder / f"{path.stem}-{self.key(nb)}.ipynb"
+
+    def lookup(self, path: Path, nb: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+        """Lecture ``nb`` (from ``path``) with its last run's outputs; None if its code has not run here."""
+        file = self._file(path, nb)
+        if not file.is_file():
+            return None
+        ran = nbformat.read(file, as_version=4)
+        merged = nbformat.from_dict(nb)  # today's prose, the run's outputs: the code is the same
+        for cell, run in zip(merged.cells, ran.cells, strict=True):
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = run.outputs, run.execution_count
+        if "language_info" in ran.metadata:  # which lexer MyST-NB highlights the code with
+            merged.metadata.language_info = ran.metadata.language_info
+        return merged
+
+    def store(self, path: Path, source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> None:
+        """Keep ``executed``, the run of ``source`` (from ``path``), in place of the lecture's older runs."""
+        file = self._file(path, source)
+        partial = file.with_suffix(".partial")
+        nbformat.write(executed, partial)
+        partial.replace(file)  # whole or not at all, should two builds run at once
+        for old in self.folder.glob(f"{path.stem}-*.ipynb"):
+            if old != file:
+                old.unlink(missing_ok=True)
+
+
+@dataclass
+class Run:
+    """A lecture as the site shows it: executed now, or its earlier run from the cache."""
+
+    nb: nbformat.NotebookNode
+    seconds: float  # executing it, kernel start included; 0 when it came from the cache
+    cached: bool
+
+
+def execute_lectures(paths: list[Path], cache: ExecutionCache | None = None,
+                     workers: int = 2) -> dict[Path, Run]:
+    """Every lecture in ``paths`` with its outputs: from ``cache`` where its code ran before, else executed.
+
+    Lectures executed here are added to the cache as they finish. Raises
+    NotebookFailed like ``execute_all``.
+    """
+    sources = {path: nbformat.read(path, as_version=4) for path in paths}
+    runs = {}
+    if cache is not None:
+        for path, nb in sources.items():
+            hit = cache.lookup(path, nb)
+            if hit is not None:
+                runs[path] = Run(hit, 0.0, cached=True)
+
+    def finished(path: Path, nb: nbformat.NotebookNode, seconds: float) -> None:
+        runs[path] = Run(nb, seconds, cached=False)
+        if cache is not None:
+            cache.store(path, sources[path], nb)
+
+    execute_all([path for path in paths if path not in runs], workers=workers, finished=finished)
+    return {path: runs[path] for path in paths}
 
 
 # --- rendering ---------------------------------------------------------------
@@ -265,7 +406,9 @@ def _page(nb: nbformat.NotebookNode, stem: str, known: set[str],
         if cell.cell_type == "markdown":
             cell.source = _relink(cell.source, known)
     first_markdown = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
-    nb.cells.insert(first_markdown + 1, nbformat.v4.new_markdown_cell(_run_box(stem, assignment)))
+    # a fixed id (not nbformat's random one), so an unchanged page stages to the same bytes
+    box = nbformat.v4.new_markdown_cell(_run_box(stem, assignment), id="losslab-run-box")
+    nb.cells.insert(first_markdown + 1, box)
     return nb
 
 
@@ -289,19 +432,22 @@ def _index(course: Course, stems: list[str], meta: list[tuple[str, str]]) -> str
 
 
 def mathjax_files() -> Path:
-    """MathJax 2.7, as the jupyter-server-mathjax package ships it."""
-    import jupyter_server_mathjax
+    """MathJax 2.7 as jupyter-server-mathjax ships it (found, not imported: importing starts a server)."""
+    spec = importlib.util.find_spec("jupyter_server_mathjax")
+    if spec is None or not spec.origin:
+        raise ModuleNotFoundError("the site's MathJax comes from jupyter-server-mathjax: it is not installed")
+    return Path(spec.origin).parent / "static"
 
-    return Path(jupyter_server_mathjax.__file__).parent / "static"
 
+def stage(course: Course, executed: dict[Path, nbformat.NotebookNode], src: Path) -> list[list[str]]:
+    """Lay out everything Sphinx reads in the empty folder ``src``; return the sidebar, [stem, title] each.
 
-def stage(course: Course, executed: dict[Path, nbformat.NotebookNode], src: Path) -> None:
-    """Lay out everything Sphinx reads in the empty folder ``src``."""
+    MathJax is not among it: it goes into the HTML as it is (``Renderer``).
+    """
     paths = sorted(executed)
     stems = [p.stem for p in paths]
     meta = [title_and_summary(executed[p], p.stem) for p in paths]
     shutil.copytree(course.site_config, src, dirs_exist_ok=True)
-    shutil.copytree(mathjax_files(), src / "_static" / "mathjax")
     extra = src / "_extra"
     (extra / "notebooks").mkdir(parents=True)
     for path in paths:
@@ -313,34 +459,204 @@ def stage(course: Course, executed: dict[Path, nbformat.NotebookNode], src: Path
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copy2(assignment, folder / assignment.name)
     (src / "index.md").write_text(_index(course, stems, meta), encoding="utf-8")
+    return [[stem, title] for stem, (title, _) in zip(stems, meta, strict=True)]
+
+
+def sync_tree(src: Path, dst: Path) -> tuple[list[Path], list[Path]]:
+    """Make ``dst`` a copy of ``src`` by touching only what differs.
+
+    New and changed files are copied with their times; files and folders that
+    ``src`` lacks are deleted. A file with the same bytes keeps its old time
+    stamp, which is what Sphinx's incremental build looks at. Returns the
+    paths copied and deleted, relative to the folders.
+    """
+    copied, deleted, wanted = [], [], set()
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        wanted.add(rel)
+        target = dst / rel
+        if path.is_dir():
+            if target.exists() and not target.is_dir():
+                target.unlink()
+            target.mkdir(parents=True, exist_ok=True)
+        elif not (target.is_file() and filecmp.cmp(path, target, shallow=True)):  # times, else bytes
+            if target.is_dir():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            copied.append(rel)
+    for path in sorted(dst.rglob("*"), reverse=True) if dst.is_dir() else []:  # children first
+        rel = path.relative_to(dst)
+        if rel in wanted:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        deleted.append(rel)
+    return copied, deleted
 
 
 class SphinxFailed(RuntimeError):
     """sphinx-build exited non-zero; the message holds what it printed."""
 
 
+#: sphinx-build, started ahead of time: it imports Sphinx, its own extensions, MyST-NB and the
+#: theme (site/conf.py's), seconds of work that overlap with the lectures' execution, then waits
+#: for a line on stdin, which holds any further options, before it reads a source.
+#: rfc3987_syntax is marked absent as losslab_grader's __init__ does: jsonschema (through
+#: nbformat) would compile some 40 lark grammars for it, seconds more, for URI formats no
+#: notebook uses.
+_SPHINX_MAIN = """
+import importlib, sys
+sys.modules["rfc3987_syntax"] = None
+from sphinx.application import builtin_extensions
+from sphinx.cmd.build import main
+for name in (*builtin_extensions, "myst_nb.sphinx_ext", "sphinx_book_theme"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass  # Sphinx says what is missing when conf.py asks for it
+sys.exit(main(sys.argv[1:] + sys.stdin.readline().split()))
+"""
+
+
+class Renderer:
+    """Sphinx rendering executed lectures into a site, in the folder ``workspace``.
+
+    Sphinx starts when the Renderer is made, so its imports overlap with
+    whatever the caller does before ``render`` (``build`` executes the
+    lectures). It runs in its own process with warnings as errors, so a broken
+    page fails the build instead of shipping, and the site is left as it was.
+
+    Sphinx's sources, doctrees and pages stay in the workspace from one build
+    to the next (``make site`` keeps it in the cache folder): a staged file is
+    rewritten only when its bytes change, so Sphinx reads and writes again
+    only the pages that changed. When the sidebar changes (a lecture added,
+    removed or retitled) every page is written again (-a), since each lists
+    the others; when a build fails, the next starts from nothing, since
+    Sphinx would not warn again about a page it does not read again.
+    """
+
+    def __init__(self, workspace: Path, workers: int = 2) -> None:
+        self.workspace = Path(workspace)
+        self.src, self.html = self.workspace / "src", self.workspace / "html"
+        self.doctrees, self.nav = self.workspace / "doctrees", self.workspace / "nav.json"
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        # Sphinx writes into html/ and MyST-NB keeps the outputs beside it (workspace/jupyter_execute)
+        cmd = [sys.executable, "-c", _SPHINX_MAIN, "-b", "html", "-q", "-W", "--keep-going",
+               "-j", str(max(workers, 1)), "-d", str(self.doctrees), str(self.src), str(self.html)]
+        self._sphinx = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, "PYTHONWARNINGS": ""})
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop Sphinx if it is still waiting (the build failed before ``render``)."""
+        if self._sphinx.stdin.closed:  # render ran it to the end
+            return
+        if self._sphinx.poll() is None:
+            self._sphinx.kill()
+        self._sphinx.communicate()
+
+    def render(self, course: Course, executed: dict[Path, nbformat.NotebookNode], out: Path) -> list[Path]:
+        """Render executed notebooks into the site ``out``; return its HTML pages."""
+        with tempfile.TemporaryDirectory(prefix="losslab-stage-") as staged:
+            nav = stage(course, executed, Path(staged))
+            _, deleted = sync_tree(Path(staged), self.src)
+        if any(path.suffix in (".ipynb", ".md") for path in deleted):
+            shutil.rmtree(self.html, ignore_errors=True)  # Sphinx would leave a deleted page's HTML behind
+        same_nav = self.nav.is_file() and json.loads(self.nav.read_text(encoding="utf-8")) == nav
+        self.nav.unlink(missing_ok=True)  # until this build succeeds
+        stdout, stderr = self._sphinx.communicate("" if same_nav else "-a\n")
+        if self._sphinx.returncode != 0:
+            shutil.rmtree(self.doctrees, ignore_errors=True)
+            shutil.rmtree(self.html, ignore_errors=True)
+            raise SphinxFailed(f"sphinx-build failed ({self._sphinx.returncode}):\n{stdout}{stderr}")
+        self.nav.write_text(json.dumps(nav), encoding="utf-8")
+        sync_tree(mathjax_files(), self.html / "_static" / "mathjax")  # as it is: Sphinx need not copy it
+        _drop_unused_images(self.html)
+        out = Path(out)
+        if out.exists() and not (out / ".buildinfo").is_file():  # not a site we built: add, delete nothing
+            shutil.copytree(self.html, out, dirs_exist_ok=True)
+        else:  # a site we built before, or none: it becomes this one, nothing stale stays
+            sync_tree(self.html, out)
+        return sorted(out.glob("*.html"))
+
+
 def render(course: Course, executed: dict[Path, nbformat.NotebookNode], out: Path,
            workers: int = 2) -> list[Path]:
-    """Render executed notebooks into the site ``out``; return its HTML pages.
+    """Render executed notebooks into the site ``out`` from nothing; return its HTML pages."""
+    with tempfile.TemporaryDirectory(prefix="losslab-site-") as workspace, \
+            Renderer(Path(workspace), workers) as renderer:
+        return renderer.render(course, executed, out)
 
-    Sphinx runs in its own process with warnings as errors, so a broken page
-    fails the build instead of shipping.
+
+def _drop_unused_images(html: Path) -> None:
+    """Delete figures of earlier builds from ``html/_images``: Sphinx adds new ones and keeps the old."""
+    images = html / "_images"
+    if not images.is_dir():
+        return
+    used = set()
+    for page in html.rglob("*.html"):
+        used.update(re.findall(r"_images/([^\"'\s)?#]+)", page.read_text(encoding="utf-8")))
+    for image in images.iterdir():
+        if image.is_file() and image.name not in used:
+            image.unlink()
+
+
+# --- the build ---------------------------------------------------------------
+
+@dataclass
+class Build:
+    """What one ``build`` did, for the printout and the benchmark."""
+
+    runs: dict[Path, Run]
+    pages: list[Path]
+    executing: float  # seconds: lectures executed or taken from the cache
+    rendering: float  # seconds: staging, Sphinx, and copying into the site
+
+    @property
+    def executed(self) -> list[Path]:
+        return [path for path, run in self.runs.items() if not run.cached]
+
+
+def cache_folder(course: Course) -> Path:
+    """Where ``make site`` keeps its runs and Sphinx's workspace: .cache/site/ in the course.
+
+    The folder holds a .gitignore of ``*`` (as pytest's cache does), so git
+    ignores it with no line in the course's own .gitignore.
     """
-    out = Path(out)
-    with tempfile.TemporaryDirectory(prefix="losslab-site-") as tmp:
-        src, html = Path(tmp) / "src", Path(tmp) / "html"
-        stage(course, executed, src)
-        # Sphinx writes into html/ and MyST-NB keeps the outputs beside it (tmp/jupyter_execute)
-        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
-               "-j", str(max(workers, 1)), "-d", str(Path(tmp) / "doctrees"), str(src), str(html)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": ""})
-        if proc.returncode != 0:
-            raise SphinxFailed(f"sphinx-build failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
-        if (out / ".buildinfo").is_file():  # a site we built before: replace it whole, nothing stale stays
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(html, out, dirs_exist_ok=True)
-    return sorted(out.glob("*.html"))
+    folder = course.root / ".cache" / "site"
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text("# made by losslab-site: executed lectures and Sphinx's workspace\n*\n")
+    return folder
+
+
+def build(course: Course, out: Path, paths: list[Path], workers: int = 2,
+          cache: Path | None = None) -> Build:
+    """Execute ``paths`` (from the runs kept in ``cache`` where they ran before) and render them into ``out``.
+
+    With ``cache`` None nothing is kept between builds: every lecture runs and
+    Sphinx starts from nothing. Raises NotebookFailed or SphinxFailed.
+    """
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslab-site-"))
+                         if cache is None else cache / "sphinx")
+        renderer = stack.enter_context(Renderer(workspace, workers))  # Sphinx imports while the lectures run
+        runs_cache = None if cache is None else ExecutionCache(cache / "runs", environment_key(course))
+        runs = execute_lectures(paths, runs_cache, workers=workers)
+        executing = time.perf_counter() - start
+        pages = renderer.render(course, {path: run.nb for path, run in runs.items()}, out)
+    return Build(runs, pages, executing, time.perf_counter() - start - executing)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default=DEFAULT_PATTERN,
                         help=f"glob relative to the course (default {DEFAULT_PATTERN})")
     parser.add_argument("--workers", type=int, default=2, help="notebooks executed at once (default 2)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="execute every lecture and render from nothing (the cache is .cache/site/)")
     args = parser.parse_args(argv)
     try:
         course = Course.at(args.course)
@@ -363,22 +681,17 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"no notebooks match {args.notebooks!r}", file=sys.stderr)
         return 1
-    start = time.perf_counter()
     try:
-        results = execute_all(paths, workers=args.workers)
-    except NotebookFailed as exc:
+        cache = None if args.no_cache else cache_folder(course)
+        done = build(course, out, paths, workers=args.workers, cache=cache)
+    except (NotebookFailed, SphinxFailed) as exc:
         print(f"no site written: {exc}", file=sys.stderr)
         return 1
-    for path, (_, seconds) in results.items():
-        print(f"  executed {path.name:<45} {seconds:6.1f} s")
-    rendered = time.perf_counter()
-    try:
-        written = render(course, {path: nb for path, (nb, _) in results.items()}, out, workers=args.workers)
-    except SphinxFailed as exc:
-        print(f"no site written: {exc}", file=sys.stderr)
-        return 1
-    print(f"  rendered {len(written)} pages with Sphinx in {time.perf_counter() - rendered:.1f} s")
-    print(f"wrote {out.resolve()} in {time.perf_counter() - start:.1f} s "
+    for path, run in done.runs.items():
+        print(f"  {'cached' if run.cached else 'executed'} {path.name:<45} "
+              + ("  (unchanged since it last ran)" if run.cached else f"{run.seconds:6.1f} s"))
+    print(f"  rendered {len(done.pages)} pages with Sphinx in {done.rendering:.1f} s")
+    print(f"wrote {out.resolve()} in {done.executing + done.rendering:.1f} s "
           f"(serve it with: python3 -m http.server -d {out} 8000)")
     return 0
 
