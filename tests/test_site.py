@@ -8,8 +8,10 @@ test_site_browser.py's part.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -272,3 +274,18 @@ def test_a_rebuilt_site_shows_the_change_and_nothing_stale(small_course):
     assert "02_beta.html" not in index and "Gamma" in index
     assert "Gamma" in (out / "01_alpha.html").read_text(encoding="utf-8")
     assert (out / "_static" / "mathjax" / "MathJax.js").is_file()
+
+
+def test_a_changed_source_reaches_sphinx_newer_than_the_pages_built_from_it(tmp_path):
+    """Sphinx goes by times: a course file copied with its own, older time would look already built."""
+    course, staged = tmp_path / "course.html", tmp_path / "staged"
+    staged.mkdir()
+    course.write_text("new template")
+    os.utime(course, (1_000_000_000, 1_000_000_000))  # written in 2001
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "layout.html").write_text("old template")
+    shutil.copy2(course, staged / "layout.html")
+    copied, _ = builder.sync_tree(staged, tmp_path / "src", fresh=True)
+    assert copied == [Path("layout.html")]
+    assert (tmp_path / "src" / "layout.html").stat().st_mtime > time.time() - 60
+    assert builder.sync_tree(staged, tmp_path / "src", fresh=True) == ([], []), "same bytes: left alone"

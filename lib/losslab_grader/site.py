@@ -462,13 +462,15 @@ def stage(course: Course, executed: dict[Path, nbformat.NotebookNode], src: Path
     return [[stem, title] for stem, (title, _) in zip(stems, meta, strict=True)]
 
 
-def sync_tree(src: Path, dst: Path) -> tuple[list[Path], list[Path]]:
+def sync_tree(src: Path, dst: Path, fresh: bool = False) -> tuple[list[Path], list[Path]]:
     """Make ``dst`` a copy of ``src`` by touching only what differs.
 
-    New and changed files are copied with their times; files and folders that
-    ``src`` lacks are deleted. A file with the same bytes keeps its old time
-    stamp, which is what Sphinx's incremental build looks at. Returns the
-    paths copied and deleted, relative to the folders.
+    New and changed files are copied, with their times unless ``fresh``;
+    files and folders that ``src`` lacks are deleted. A file with the same
+    bytes keeps its old time. Sphinx's incremental build goes by those times,
+    so its sources are synced ``fresh``: a changed template copied with the
+    (older) time of the course's file would look older than the pages built
+    from it. Returns the paths copied and deleted, relative to the folders.
     """
     copied, deleted, wanted = [], [], set()
     for path in sorted(src.rglob("*")):
@@ -483,7 +485,7 @@ def sync_tree(src: Path, dst: Path) -> tuple[list[Path], list[Path]]:
             if target.is_dir():
                 shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            (shutil.copy if fresh else shutil.copy2)(path, target)
             copied.append(rel)
     for path in sorted(dst.rglob("*"), reverse=True) if dst.is_dir() else []:  # children first
         rel = path.relative_to(dst)
@@ -568,7 +570,7 @@ class Renderer:
         """Render executed notebooks into the site ``out``; return its HTML pages."""
         with tempfile.TemporaryDirectory(prefix="losslab-stage-") as staged:
             nav = stage(course, executed, Path(staged))
-            _, deleted = sync_tree(Path(staged), self.src)
+            _, deleted = sync_tree(Path(staged), self.src, fresh=True)
         if any(path.suffix in (".ipynb", ".md") for path in deleted):
             shutil.rmtree(self.html, ignore_errors=True)  # Sphinx would leave a deleted page's HTML behind
         same_nav = self.nav.is_file() and json.loads(self.nav.read_text(encoding="utf-8")) == nav
