@@ -28,7 +28,8 @@ myst_all_links_external = True
 # MyST would add MathJax 3 options; the bundled MathJax is 2.7 and is set up below.
 myst_update_mathjax = False
 
-exclude_patterns = ["_build", "_extra", "_static", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_extra", "_static", "_templates", "**.ipynb_checkpoints"]
+templates_path = ["_templates"]  # the theme's templates, where ours fix an accessibility fault
 html_static_path = ["_static"]
 html_css_files = ["losslab.css"]
 html_extra_path = ["_extra"]  # copied as is: notebooks/*.ipynb and assignments/*/*.ipynb
@@ -56,9 +57,10 @@ mathjax2_config = {
     # NativeMML output that Chromium would otherwise get asks for TeX fonts that are not shipped.
     "MMLorHTML": {"prefer": "HTML"},
     "messageStyle": "none",
-    # The hidden MathML copy for screen readers is styled by NativeMML, whose
-    # @font-face rules point at TeX fonts the package does not ship (404s offline).
-    "menuSettings": {"zoom": "None", "assistiveMML": False},
+    # Each formula also as MathML, visually hidden, for screen readers (AssistiveMML); the
+    # typeset copy is aria-hidden. MathJax styles that MathML with @font-face rules for TeX
+    # fonts the package does not ship: _static/losslab.css keeps the hidden copy off them.
+    "menuSettings": {"zoom": "None", "assistiveMML": True},
 }
 
 html_theme = "sphinx_book_theme"
