@@ -43,6 +43,18 @@ def refs(page: Path) -> list[tuple[str, str, str]]:
     return parser.refs
 
 
+class _Images(HTMLParser):
+    """The src and alt of every <img> of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
 @pytest.fixture(scope="module")
 def site() -> Path:
     try:
@@ -137,6 +149,20 @@ def test_page_has_figures_navigation_and_downloads(site, path):
         target = f"assignments/{assignment.parent.name}/{assignment.name}"
         assert target in hrefs, f"{page.name} does not link to its assignment {target}"
         assert (site / target).read_bytes() == assignment.read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_figures_are_described_in_words_not_file_names(site, path):
+    """A screen reader says a figure's alt text: its titles, axes, legend (FIGURE_WORDS), not its file."""
+    parser = _Images()
+    parser.feed((site / f"{path.stem}.html").read_text(encoding="utf-8"))
+    figures = [img for img in parser.images if img.get("src", "").startswith("_images/")]
+    named = [img["src"] for img in figures
+             if not img.get("alt") or re.search(r"\.(png|jpe?g|svg)$", img["alt"])]
+    assert not named, f"{path.stem}.html: figures whose alt text is empty or a file name: {named[:3]}"
+    worded = [img["alt"] for img in figures if img["alt"] != builder.FIGURE_ALT]
+    assert worded, f"{path.stem}.html: no figure is described by its own titles, axes or legend"
 
 
 @pytest.mark.slow

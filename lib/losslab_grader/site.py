@@ -141,6 +141,60 @@ class Course:
             nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
 
 
+#: Run in each kernel before the lecture (ipykernel's exec_lines): every figure that the inline
+#: backend shows carries its own words (titles, axis labels, legend entries) as "alt" in its
+#: output's metadata, which ``_page`` hands to MyST-NB as the image's alt text; without it a
+#: screen reader reads out a figure's file name. It wraps the backend's _fetch_figure_metadata,
+#: a private function: should that change, figures get no words and the lecture runs as before.
+FIGURE_WORDS = r"""
+def _losslab_figure_words():
+    import re
+    from matplotlib_inline import backend_inline
+
+    def plain(text):  # TeX as a screen reader can say it: $\Delta_{i}$ -> Delta_i
+        text = re.sub(r"\\([A-Za-z]+)", r"\1", text.replace("$", ""))
+        return " ".join(re.sub(r"\\.", " ", text.replace("{", "").replace("}", "")).split())
+
+    def words(fig):
+        said = []
+
+        def say(text, prefix=""):
+            text = plain(text)
+            if text and prefix + text not in said:
+                said.append(prefix + text)
+
+        say(fig.get_suptitle() if hasattr(fig, "get_suptitle") else "")
+        legends = list(fig.legends)
+        for ax in fig.axes:
+            say(ax.get_title())
+            say(ax.get_xlabel(), "x axis: ")
+            say(ax.get_ylabel(), "y axis: ")
+            legends.append(ax.get_legend())
+        entries = [plain(text.get_text()) for legend in legends if legend for text in legend.get_texts()]
+        say(", ".join(dict.fromkeys(entry for entry in entries if entry)), "legend: ")
+        return "; ".join(said)[:400]
+
+    fetch = backend_inline._fetch_figure_metadata
+
+    def fetch_with_words(fig):
+        metadata = fetch(fig) or {}
+        try:
+            alt = words(fig)
+        except Exception:
+            alt = ""
+        return {**metadata, "alt": alt} if alt else (metadata or None)
+
+    backend_inline._fetch_figure_metadata = fetch_with_words
+
+
+try:
+    _losslab_figure_words()
+except Exception:
+    pass
+del _losslab_figure_words
+"""
+
+
 def kernel_env() -> dict[str, str]:
     return {**os.environ, **KERNEL_ENV}
 
@@ -158,6 +212,7 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> tuple[nbformat.NotebookN
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=[f"--IPKernelApp.exec_lines={FIGURE_WORDS}"],
     )
     start = time.perf_counter()
     # transport_encryption="auto": ipykernel warns on its stderr about plain TCP otherwise
@@ -231,7 +286,8 @@ def environment_key(course: Course) -> str:
     That is every file of the losslab package the kernel imports, the course's
     data/ (what losslab.data loads), this Python and the version of every
     installed distribution (the kernel runs in the same environment), and the
-    kernel's variables (KERNEL_ENV). A change to any of them changes the key.
+    kernel's variables and set-up (KERNEL_ENV, FIGURE_WORDS). A change to any
+    of them changes the key.
     """
     digest = hashlib.sha256()
 
@@ -242,7 +298,7 @@ def environment_key(course: Course) -> str:
 
     add(sys.executable, sys.version)
     add(*sorted({f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions()}))
-    add(*sorted(f"{name}={value}" for name, value in KERNEL_ENV.items()))
+    add(*sorted(f"{name}={value}" for name, value in KERNEL_ENV.items()), FIGURE_WORDS)
     for folder in (_library(), course.root / "data"):
         if folder is not None and folder.is_dir():
             for path in _files(folder):
@@ -399,12 +455,32 @@ def _run_box(stem: str, assignment: Path | None) -> str:
             "code on this page.\n:::")
 
 
+FIGURE_ALT = "A figure drawn by the code above"  # for a figure with no words of its own
+
+
+def _alt_text(cell: nbformat.NotebookNode) -> None:
+    """Give MyST-NB an alt text for the figures a code cell shows, unless the lecture wrote one.
+
+    The words are the figures' own (FIGURE_WORDS, recorded when the lecture
+    ran); MyST-NB would otherwise use each image's file name.
+    """
+    images = [out for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    options = cell.metadata.get("mystnb", {}).get("image", {})
+    if not images or "alt" in options:
+        return
+    words = dict.fromkeys(out.get("metadata", {}).get("alt") for out in images)
+    alt = " / ".join(word for word in words if word) or FIGURE_ALT
+    cell.metadata["mystnb"] = {**cell.metadata.get("mystnb", {}), "image": {**options, "alt": alt}}
+
+
 def _page(nb: nbformat.NotebookNode, stem: str, known: set[str],
           assignment: Path | None) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as executed
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _relink(cell.source, known)
+        elif cell.cell_type == "code":
+            _alt_text(cell)
     first_markdown = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
     # a fixed id (not nbformat's random one), so an unchanged page stages to the same bytes
     box = nbformat.v4.new_markdown_cell(_run_box(stem, assignment), id="losslab-run-box")
