@@ -315,3 +315,11 @@ def test_a_changed_source_reaches_sphinx_newer_than_the_pages_built_from_it(tmp_
     assert copied == [Path("layout.html")]
     assert (tmp_path / "src" / "layout.html").stat().st_mtime > time.time() - 60
     assert builder.sync_tree(staged, tmp_path / "src", fresh=True) == ([], []), "same bytes: left alone"
+
+
+def test_bytecode_goes_to_the_cache_only_where_python_may_not_write_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    assert builder.bytecode_env(tmp_path) == {}, "Python keeps its bytecode itself: leave it alone"
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert builder.bytecode_env(tmp_path) == {
+        "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path / "bytecode")}

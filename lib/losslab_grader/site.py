@@ -23,7 +23,10 @@ A rebuild does only what changed. Runs are kept in ``.cache/site/runs/``
 ran it (the losslab library, data/, the installed packages): a lecture runs
 again when its code or that environment changes, not when its prose does.
 Sphinx keeps its workspace in ``.cache/site/sphinx/`` (``Renderer``) and
-reads again only the pages that changed. ``--no-cache`` builds from nothing.
+reads again only the pages that changed; the Pythons the build starts keep
+their bytecode in ``.cache/site/bytecode/`` where PYTHONDONTWRITEBYTECODE
+would otherwise have them compile everything anew (``bytecode_env``).
+``--no-cache`` builds from nothing.
 
 The execution helpers here are shared with tests/notebook_runner.py and
 benchmarks/notebooks.py (``from losslab_grader import site``), so all three
@@ -195,16 +198,18 @@ del _losslab_figure_words
 """
 
 
-def kernel_env() -> dict[str, str]:
-    return {**os.environ, **KERNEL_ENV}
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, **KERNEL_ENV, **(extra or {})}
 
 
-def execute(path: Path, timeout: int = CELL_TIMEOUT) -> tuple[nbformat.NotebookNode, float]:
+def execute(path: Path, timeout: int = CELL_TIMEOUT,
+            env: dict[str, str] | None = None) -> tuple[nbformat.NotebookNode, float]:
     """Run the notebook at ``path`` top to bottom in a fresh kernel.
 
     Returns the executed notebook and the seconds it took (kernel start
-    included). Raises nbclient's CellExecutionError, naming the cell, on the
-    first error.
+    included). ``env`` adds to the kernel's variables things that do not
+    change what it computes (``bytecode_env``). Raises nbclient's
+    CellExecutionError, naming the cell, on the first error.
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -216,13 +221,13 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT) -> tuple[nbformat.NotebookN
     )
     start = time.perf_counter()
     # transport_encryption="auto": ipykernel warns on its stderr about plain TCP otherwise
-    client.execute(env=kernel_env(), transport_encryption="auto")
+    client.execute(env=kernel_env(env), transport_encryption="auto")
     return nb, time.perf_counter() - start
 
 
-def _execute_to_json(path: str) -> tuple[str, float]:
+def _execute_to_json(path: str, env: dict[str, str] | None) -> tuple[str, float]:
     """``execute`` for a worker process: the notebook travels back as JSON."""
-    nb, seconds = execute(Path(path))
+    nb, seconds = execute(Path(path), env=env)
     return nbformat.writes(nb), seconds
 
 
@@ -235,7 +240,7 @@ class NotebookFailed(RuntimeError):
 
 def execute_all(paths: list[Path], workers: int = 2,
                 finished: Callable[[Path, nbformat.NotebookNode, float], None] | None = None,
-                ) -> dict[Path, tuple[nbformat.NotebookNode, float]]:
+                env: dict[str, str] | None = None) -> dict[Path, tuple[nbformat.NotebookNode, float]]:
     """Execute several notebooks, ``workers`` at a time, each in its own process and kernel.
 
     ``finished(path, nb, seconds)`` is called for each notebook as it is
@@ -252,12 +257,12 @@ def execute_all(paths: list[Path], workers: int = 2,
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             try:
-                collect(path, *execute(path))
+                collect(path, *execute(path, env=env))
             except CellExecutionError as exc:
                 raise NotebookFailed(path, exc) from exc
         return done
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {path: pool.submit(_execute_to_json, str(path)) for path in paths}
+        futures = {path: pool.submit(_execute_to_json, str(path), env) for path in paths}
         for path, future in futures.items():
             try:
                 text, seconds = future.result()
@@ -362,8 +367,8 @@ class Run:
     cached: bool
 
 
-def execute_lectures(paths: list[Path], cache: ExecutionCache | None = None,
-                     workers: int = 2) -> dict[Path, Run]:
+def execute_lectures(paths: list[Path], cache: ExecutionCache | None = None, workers: int = 2,
+                     env: dict[str, str] | None = None) -> dict[Path, Run]:
     """Every lecture in ``paths`` with its outputs: from ``cache`` where its code ran before, else executed.
 
     Lectures executed here are added to the cache as they finish. Raises
@@ -382,7 +387,7 @@ def execute_lectures(paths: list[Path], cache: ExecutionCache | None = None,
         if cache is not None:
             cache.store(path, sources[path], nb)
 
-    execute_all([path for path in paths if path not in runs], workers=workers, finished=finished)
+    execute_all([path for path in paths if path not in runs], workers=workers, finished=finished, env=env)
     return {path: runs[path] for path in paths}
 
 
@@ -616,7 +621,7 @@ class Renderer:
     Sphinx would not warn again about a page it does not read again.
     """
 
-    def __init__(self, workspace: Path, workers: int = 2) -> None:
+    def __init__(self, workspace: Path, workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.workspace = Path(workspace)
         self.src, self.html = self.workspace / "src", self.workspace / "html"
         self.doctrees, self.nav = self.workspace / "doctrees", self.workspace / "nav.json"
@@ -626,7 +631,7 @@ class Renderer:
                "-j", str(max(workers, 1)), "-d", str(self.doctrees), str(self.src), str(self.html)]
         self._sphinx = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, "PYTHONWARNINGS": ""})
+                                        env={**os.environ, "PYTHONWARNINGS": "", **(env or {})})
 
     def __enter__(self) -> Renderer:
         return self
@@ -718,6 +723,21 @@ def cache_folder(course: Course) -> Path:
     return folder
 
 
+def bytecode_env(cache: Path) -> dict[str, str]:
+    """Where the Pythons a build starts (Sphinx, the kernels) keep the bytecode of what they import.
+
+    With PYTHONDONTWRITEBYTECODE set, as on the course's development
+    machines, each would compile every module it imports, every time:
+    seconds per kernel (numpy, matplotlib, scikit-learn) and for Sphinx. They
+    keep it in the cache folder instead (PYTHONPYCACHEPREFIX), never beside
+    the sources, so the wish behind the setting holds. Without the setting,
+    Python keeps bytecode as usual and nothing changes.
+    """
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return {}
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache / "bytecode")}
+
+
 def build(course: Course, out: Path, paths: list[Path], workers: int = 2,
           cache: Path | None = None) -> Build:
     """Execute ``paths`` (from the runs kept in ``cache`` where they ran before) and render them into ``out``.
@@ -729,9 +749,10 @@ def build(course: Course, out: Path, paths: list[Path], workers: int = 2,
     with contextlib.ExitStack() as stack:
         workspace = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslab-site-"))
                          if cache is None else cache / "sphinx")
-        renderer = stack.enter_context(Renderer(workspace, workers))  # Sphinx imports while the lectures run
+        env = {} if cache is None else bytecode_env(cache)
+        renderer = stack.enter_context(Renderer(workspace, workers, env))  # Sphinx imports while lectures run
         runs_cache = None if cache is None else ExecutionCache(cache / "runs", environment_key(course))
-        runs = execute_lectures(paths, runs_cache, workers=workers)
+        runs = execute_lectures(paths, runs_cache, workers=workers, env=env)
         executing = time.perf_counter() - start
         pages = renderer.render(course, {path: run.nb for path, run in runs.items()}, out)
     return Build(runs, pages, executing, time.perf_counter() - start - executing)
