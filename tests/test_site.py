@@ -269,10 +269,14 @@ def test_a_rebuild_runs_only_the_lecture_whose_code_changed(small_course):
     assert executed == ["02_beta"]
     assert runs[beta].nb.cells[1].outputs[0].text == "beta 2\n"
     _edit(alpha, "markdown", "# Alpha\n\nNew prose about alpha.")
+    nb = nbformat.read(alpha, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A closing paragraph, new too."))
+    nbformat.write(nb, alpha)
     executed, runs = ran()
     assert executed == [], "an edit to prose alone must not run the lecture again"
     assert "New prose" in runs[alpha].nb.cells[0].source, "the page must show today's prose"
     assert runs[alpha].nb.cells[1].outputs[0].text == "alpha 1\n"
+    assert runs[alpha].nb.cells[2].source == "A closing paragraph, new too."
     other = builder.ExecutionCache(small_course.root / "runs", "environment-2")  # the library changed
     assert ran(cache=other)[0] == ["01_alpha", "02_beta"]
     assert sorted(p.name.split("-")[0] for p in (small_course.root / "runs").glob("*.ipynb")) == [

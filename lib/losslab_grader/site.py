@@ -338,10 +338,15 @@ class ExecutionCache:
         file = self._file(path, nb)
         if not file.is_file():
             return None
-        ran = nbformat.read(file, as_version=4)
-        merged = nbformat.from_dict(nb)  # today's prose, the run's outputs: the code is the same
-        for cell, run in zip(merged.cells, ran.cells, strict=True):
+        try:
+            ran = nbformat.read(file, as_version=4)
+        except (OSError, ValueError):  # unreadable: as good as absent, the lecture runs again
+            return None
+        merged = nbformat.from_dict(nb)  # today's prose, the run's outputs: the code cells are the same
+        runs = (cell for cell in ran.cells if cell.cell_type == "code")
+        for cell in merged.cells:
             if cell.cell_type == "code":
+                run = next(runs)
                 cell.outputs, cell.execution_count = run.outputs, run.execution_count
         if "language_info" in ran.metadata:  # which lexer MyST-NB highlights the code with
             merged.metadata.language_info = ran.metadata.language_info
