@@ -26,8 +26,8 @@ test: lint  ## lint, then the whole test suite (make test-fast for the quick tie
 test-fast: lint  ## lint, then every module's unit tests: no notebook, kernel or server runs (about a minute)
 	$(BIN)/pytest -m "not slow" -n 2
 
-site: $(STAMP)  ## execute the lectures (cached) and render them with Sphinx as an offline course site in _site/
-	$(BIN)/losslab-site
+site: $(STAMP)  ## execute the lectures (cached) and render them with Sphinx (MyST-NB) as an offline course site in _site/
+	$(BIN)/losslab-site --course "$(CURDIR)"
 
 release: $(STAMP)  ## regenerate assignments/ from solutions/ with nbgrader
 	$(BIN)/losslab-release
@@ -58,7 +58,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv: on PATH or
 		--universal --python-version 3.10 -o requirements.lock
 
 clean:  ## remove the environment and everything generated
-	rm -rf $(VENV) _site dist .pytest_cache
+	rm -rf $(VENV) _site dist .pytest_cache .cache
 
 # The classroom: JupyterHub on one server with nbgrader's exchange (classroom/README.md).
 include classroom/classroom.mk

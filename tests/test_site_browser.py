@@ -6,8 +6,13 @@ pages have to work with no network: formulas typeset by the MathJax shipped
 in the site (no raw ``$$`` or ``\\frac`` left), nothing fails to load, and
 Sphinx's search finds "hinge".
 
+Every page, in the theme's light and dark colours, has no serious or critical
+fault under axe-core, and every formula has a MathML copy that a screen reader
+reads (MathJax's AssistiveMML) while the typeset glyphs are hidden from it.
+
 Chromium: tests/browser.py finds Debian's ``chromium``, or installs it as root
-with apt-get (CI); otherwise the tests skip and say why.
+with apt-get (CI); otherwise the tests skip and say why. axe-core: browser.py
+installs it from the npm registry, or the accessibility tests skip without npm.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import threading
 import urllib.request
 
 import pytest
-from browser import launch
+from browser import axe_core, launch
 from notebook_runner import built_site, lecture_notebooks
 
 pytestmark = pytest.mark.slow
 
 NOTEBOOKS = lecture_notebooks()
 PAGES = ["index.html"] + [f"{path.stem}.html" for path in NOTEBOOKS]
+#: what Sphinx adds to the lectures: a reader reaches these too
+SPHINX_PAGES = ["search.html", "genindex.html"]
 #: Raw TeX that must not be visible once MathJax has run (outside code cells).
 RAW_TEX = ("$$", "\\frac", "\\(", "\\[", "\\sum", "\\begin{")
 
@@ -106,12 +113,21 @@ def browser():
         chromium.close()
 
 
+def _tab(browser, server, **options):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
+    yield Browser(context.new_page(), server)
+    context.close()
+
+
 @pytest.fixture
 def tab(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    page = context.new_page()
-    yield Browser(page, server)
-    context.close()
+    yield from _tab(browser, server)
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme_tab(request, browser, server):
+    """A tab whose browser prefers light or dark colours: the theme follows it."""
+    yield from _tab(browser, server, color_scheme=request.param)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -155,3 +171,49 @@ def test_downloads_are_served(tab, server):
         with urllib.request.urlopen(server + href, timeout=10) as response:
             assert response.status == 200, href
             assert b'"cells"' in response.read(), f"{href} is not a notebook"
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return axe_core()
+
+
+@pytest.mark.parametrize("path", PAGES + SPHINX_PAGES)
+def test_page_has_no_serious_accessibility_fault(scheme_tab, axe, path):
+    """axe-core's rules (WCAG 2.x A and AA, and best practice) on the page as a reader gets it."""
+    scheme_tab.open(path)
+    scheme_tab.page.add_script_tag(path=str(axe))
+    violations = scheme_tab.page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => ({
+            rule: v.id, impact: v.impact, help: v.help,
+            where: v.nodes.slice(0, 3).map(node => node.target.join(" ") + ": " + node.failureSummary),
+        }));
+    }""")
+    faults = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not faults, f"{path}:\n" + "\n".join(
+        f"[{v['impact']}] {v['rule']}: {v['help']}\n    " + "\n    ".join(v["where"]) for v in faults)
+    assert not scheme_tab.problems, f"{path}:\n" + "\n".join(scheme_tab.problems)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_formula_is_readable_by_a_screen_reader(tab, path):
+    """Each typeset formula hides its glyphs from assistive technology and carries MathML in their place."""
+    tab.open(path)
+    formulas = tab.page.evaluate("""() => (window.MathJax && MathJax.Hub ? MathJax.Hub.getAllJax() : [])
+        .map(jax => {
+            const frame = document.getElementById(jax.inputID + "-Frame");
+            const math = frame && frame.querySelector(".MJX_Assistive_MathML > math");
+            const glyphs = frame && frame.querySelector("nobr");
+            return {
+                tex: jax.originalText.slice(0, 60),
+                mathml: Boolean(math && math.textContent.trim()),
+                glyphs_hidden: Boolean(glyphs && glyphs.getAttribute("aria-hidden") === "true"),
+            };
+        })""")
+    if path != "index.html":
+        assert formulas, f"{path} has no typeset formula"
+    unread = [f["tex"] for f in formulas if not (f["mathml"] and f["glyphs_hidden"])]
+    assert not unread, (f"{path}: {len(unread)} of {len(formulas)} formulas have no MathML "
+                        f"for a screen reader, e.g. {unread[:3]}")
+    assert not tab.problems, f"{path}:\n" + "\n".join(tab.problems)
