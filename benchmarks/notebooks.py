@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-site", action="store_true", help="time the lectures only, not losslab-site")
     args = parser.parse_args(argv)
-    paths = site.Course.at(ROOT).lectures()
+    paths = site.site_course(ROOT).lectures()
     if not paths:
         print("no lecture notebooks found")
         return 0

@@ -23,7 +23,7 @@ import nbformat
 from losslab_grader import site
 
 # the tests live in the checkout they test
-COURSE = site.Course.at(Path(__file__).resolve().parents[1])
+COURSE = site.site_course(Path(__file__).resolve().parents[1])
 
 # which notebooks are lectures, and where they live, is the site's to say
 NOTEBOOK_DIR = COURSE.notebooks

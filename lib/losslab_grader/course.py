@@ -11,7 +11,9 @@ installed editable, as a wheel, or on a cluster worker that has no checkout.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +22,10 @@ from traitlets.config import Config, PyFileConfigLoader
 
 #: The environment variable that names the course folder.
 ENV = "LOSSLAB_COURSE"
+# NN_name, or NNx_name for a lecture in parts (04a_softmax, 04b_cross_entropy); a glob cannot
+# say "one optional letter", so Course.lectures keeps only the names LECTURE_NAME matches.
+DEFAULT_PATTERN = "notebooks/[0-9][0-9]*_*.ipynb"
+LECTURE_NAME = re.compile(r"[0-9][0-9][a-z]?_[A-Za-z0-9_]+\.ipynb")
 
 
 class CourseNotFound(RuntimeError):
@@ -88,6 +94,42 @@ class Course:
 
     def assignments(self) -> list[str]:
         return sorted(p.parent.name for p in self.solutions.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def releases(self) -> Path:
+        """assignments/: the student release, generated from solutions/."""
+        return self.root / "assignments"
+
+    @property
+    def site_config(self) -> Path:
+        """site/: conf.py and anything else Sphinx reads as is."""
+        return self.root / "site"
+
+    def lectures(self, pattern: str = DEFAULT_PATTERN) -> list[Path]:
+        """The lectures matching pattern (relative to the course, or absolute), sorted.
+
+        Only names like NN_name.ipynb or NNx_name.ipynb count: the broad default glob would
+        otherwise also take, say, a JupyterLab copy 04a_softmax-Copy1.ipynb.
+        """
+        paths = (Path(p) for p in glob.glob(str(self.root / pattern)))
+        return sorted(p for p in paths if LECTURE_NAME.fullmatch(p.name))
+
+    def assignment_for(self, stem: str) -> Path | None:
+        """The released assignment notebook of the lecture stem, if there is one.
+
+        Assignments are numbered like the lectures, NN_name/NN_name.ipynb. Both parts of a split
+        lecture (04a_softmax, 04b_cross_entropy) get assignment 04, which covers the two.
+        """
+        number = re.match(r"[0-9][0-9]", stem)
+        if number is None:
+            return None
+        found = [folder / f"{folder.name}.ipynb" for folder in sorted(self.releases.glob(f"{number[0]}_*"))]
+        found = [path for path in found if path.is_file()]
+        return found[0] if found else None
 
     # --- nbgrader's view --------------------------------------------------------------------------
     @cached_property

@@ -134,7 +134,7 @@ def known_sources(course, assignment: str, release_nb) -> dict[str, str]:
         if path.stem not in allowed
     }
     number = _number(assignment)
-    for path in sorted((course.root / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
+    for path in course.lectures():
         if number is not None and _number(path.stem) <= number:
             cells = nbformat.read(path, as_version=4).cells
             code = "\n\n".join(c.source for c in cells if c.cell_type == "code")

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import filecmp
-import glob
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -59,10 +58,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-# NN_name, or NNx_name for a lecture in parts (04a_softmax, 04b_cross_entropy); a glob cannot
-# say "one optional letter", so Course.lectures keeps only the names LECTURE_NAME matches.
-DEFAULT_PATTERN = "notebooks/[0-9][0-9]*_*.ipynb"
-LECTURE_NAME = re.compile(r"[0-9][0-9][a-z]?_[A-Za-z0-9_]+\.ipynb")
+from .course import DEFAULT_PATTERN, Course, CourseNotFound
+
 FALLBACK_TITLE = "losslab: a course on loss functions"
 CELL_TIMEOUT = 120  # seconds per cell
 
@@ -76,72 +73,25 @@ KERNEL_ENV = {
 }
 
 
-class CourseNotFound(ValueError):
-    """The folder given as the course is not a checkout of it."""
+def site_course(folder: Path | str | None = None) -> Course:
+    """The course in folder (default: the current folder), if it has what a site is built from."""
+    root = Path.cwd() if folder is None else Path(folder)
+    missing = [name for name in ("notebooks", "site") if not (root / name).is_dir()]
+    if missing:
+        raise CourseNotFound(
+            f"{root.resolve()} is not a checkout of the course: it has no "
+            f"{' and no '.join(name + '/' for name in missing)} (run from the course's folder, "
+            "or give it with --course DIR)")
+    return Course(root.resolve())
 
 
-@dataclass(frozen=True)
-class Course:
-    """A checkout of the course: the folder holding notebooks/, site/, assignments/ and README.md."""
-
-    root: Path
-
-    @classmethod
-    def at(cls, folder: Path | str | None = None) -> Course:
-        """The course in ``folder`` (default: the current directory); CourseNotFound if it is not one."""
-        root = Path.cwd() if folder is None else Path(folder)
-        missing = [name for name in ("notebooks", "site") if not (root / name).is_dir()]
-        if missing:
-            raise CourseNotFound(
-                f"{root.resolve()} is not a checkout of the course: it has no "
-                f"{' and no '.join(name + '/' for name in missing)} (run from the course's folder, "
-                "or give it with --course DIR)")
-        return cls(root.resolve())
-
-    @property
-    def notebooks(self) -> Path:
-        return self.root / "notebooks"
-
-    @property
-    def assignments(self) -> Path:
-        return self.root / "assignments"
-
-    @property
-    def site_config(self) -> Path:
-        """conf.py and anything else Sphinx reads as is."""
-        return self.root / "site"
-
-    def lectures(self, pattern: str = DEFAULT_PATTERN) -> list[Path]:
-        """The lectures matching ``pattern`` (relative to the course, or absolute), sorted.
-
-        Only names like NN_name.ipynb or NNx_name.ipynb count: the broad default
-        glob would otherwise also take, say, a JupyterLab copy 04a_softmax-Copy1.ipynb.
-        """
-        paths = (Path(p) for p in glob.glob(str(self.root / pattern)))
-        return sorted(p for p in paths if LECTURE_NAME.fullmatch(p.name))
-
-    def assignment_for(self, stem: str) -> Path | None:
-        """The released assignment notebook of the lecture ``stem``, if there is one.
-
-        Assignments are numbered like the lectures, NN_name/NN_name.ipynb. Both
-        parts of a split lecture (04a_softmax, 04b_cross_entropy) get assignment
-        04, which covers the two, so the match is on the number, not the name.
-        """
-        number = re.match(r"[0-9][0-9]", stem)
-        if number is None:
-            return None
-        folders = sorted(self.assignments.glob(f"{number[0]}_*"))
-        found = [folder / f"{folder.name}.ipynb" for folder in folders]
-        found = [path for path in found if path.is_file()]
-        return found[0] if found else None
-
-    def title_and_summary(self) -> tuple[str, str]:
-        """The README's title and first paragraph, which open the index too."""
-        readme = self.root / "README.md"
-        if not readme.is_file():
-            return FALLBACK_TITLE, ""
-        return title_and_summary(nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
+def readme_title(course: Course) -> tuple[str, str]:
+    """The README's title and first paragraph, which open the index too."""
+    readme = course.root / "README.md"
+    if not readme.is_file():
+        return FALLBACK_TITLE, ""
+    return title_and_summary(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(readme.read_text(encoding="utf-8"))]), FALLBACK_TITLE)
 
 
 #: Run in each kernel before the lecture (ipykernel's exec_lines): every figure that the inline
@@ -499,7 +449,7 @@ def _page(nb: nbformat.NotebookNode, stem: str, known: set[str],
 
 
 def _index(course: Course, stems: list[str], meta: list[tuple[str, str]]) -> str:
-    title, intro = course.title_and_summary()
+    title, intro = readme_title(course)
     lines = [f"# {title}", "", intro, "",
              "The lectures, executed: every figure on a page was drawn by the code on that page. "
              "Each page links to its notebook and its assignment, to download and run.", "",
@@ -776,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="execute every lecture and render from nothing (the cache is .cache/site/)")
     args = parser.parse_args(argv)
     try:
-        course = Course.at(args.course)
+        course = site_course(args.course)
     except CourseNotFound as exc:
         parser.error(str(exc))
     out = args.out if args.out is not None else course.root / "_site"

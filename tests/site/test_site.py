@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from losslab_grader import site as builder  # `site` is the built site, a fixture, below
+from losslab_grader.course import LECTURE_NAME
 from notebook_runner import COURSE, built_site, lecture_notebooks
 
 NOTEBOOKS = lecture_notebooks()
@@ -89,9 +90,9 @@ def test_a_lecture_in_parts_is_found_and_each_part_gets_its_number_s_assignment(
     a, b = COURSE.assignment_for("04a_softmax"), COURSE.assignment_for("04b_cross_entropy")
     assert a is not None and a == b and a.parent.name == "04_softmax_cross_entropy", (a, b)
     for name in ("04a_softmax.ipynb", "04b_cross_entropy.ipynb", "01_score_function.ipynb"):
-        assert builder.LECTURE_NAME.fullmatch(name), name
+        assert LECTURE_NAME.fullmatch(name), name
     for name in ("04a_softmax-Copy1.ipynb", "4_x.ipynb", "04ab_x.ipynb", "notes.ipynb"):
-        assert not builder.LECTURE_NAME.fullmatch(name), f"{name} is not a lecture"
+        assert not LECTURE_NAME.fullmatch(name), f"{name} is not a lecture"
 
 
 def test_links_to_a_lecture_in_parts_become_page_links():
@@ -103,11 +104,11 @@ def test_links_to_a_lecture_in_parts_become_page_links():
 def test_the_course_is_a_folder_given_not_found_from_the_package(tmp_path, monkeypatch):
     """losslab-site may be installed non-editable: it builds the checkout it is given, or the cwd."""
     with pytest.raises(builder.CourseNotFound, match=r"no notebooks/ and no site/.*--course"):
-        builder.Course.at(tmp_path)
+        builder.site_course(tmp_path)
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "site").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert builder.Course.at() == builder.Course(tmp_path.resolve())
+    assert builder.site_course() == builder.Course(tmp_path.resolve())
     assert builder.main(["--course", str(tmp_path)]) == 1  # a course with no lectures: no site
 
 
