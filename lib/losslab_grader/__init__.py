@@ -21,6 +21,16 @@ The grader, ``losslab-grade`` (``make grade``), one module per phase of a run:
     report       report.html: the class at a glance, what it got wrong, what looks copied
     feedback     each student's feedback page (no script, no hidden test, no kernel output)
     cluster      the same tasks on a Dask cluster, over mutual TLS
+    similarity   submissions that look copied (copydetect), from each other or from the course
+
+The other flows, each a module with its console command (or make target):
+
+    release      losslab-release: assignments/ generated from solutions/ by nbgrader
+    bundle       losslab-student-bundle: the student's download, without the instructor's side
+    site         losslab-site: the reader's static site from the lectures
+    demo         losslab-grade-demo: a made class to try the grader on
+    classroom    losslab-classroom: JupyterHub for a roster, graded with the above (its own map)
+    makeargs     the make targets' ARGS="…", split into words (never shell text)
 
 Grades are decided in the grader's own process from plain data: see verdict and
 autograde, and README's "How grades are decided".

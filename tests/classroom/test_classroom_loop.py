@@ -24,6 +24,7 @@ import os
 import pwd
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -98,6 +99,7 @@ def graded(room, tmp_path_factory):
     graded = room.cli("grade", A, "--late-penalty", "0.1")
     for user in students:
         act(room, user, "fetch_feedback")
+    room.start_servers(INSTRUCTOR)  # the formgrader runs in the instructor's own server
     return {"forged": forged, "late_listing": late_listing, "stdout": graded.stdout, "tmp": tmp}
 
 
@@ -273,9 +275,9 @@ def test_each_server_is_capped_in_memory(room, graded):
         for p in os.listdir("/proc")
         if p.isdigit()
         and _user_of(p) == GRACE
-        and b"jupyterhub-singleuser" in open(f"/proc/{p}/cmdline", "rb").read()
+        and b"jupyterhub-singleuser" in Path(f"/proc/{p}/cmdline").read_bytes()
     )
-    groups = open(f"/proc/{pid}/cgroup").read()
+    groups = Path(f"/proc/{pid}/cgroup").read_text()
     assert "losslab-classroom/llgrace" in groups, groups
 
 
