@@ -46,12 +46,12 @@ compared with all of them as one text, since what it took may come from two
 "course:<module>")`` naming the sources that hold at least a quarter of the
 shared code.
 
-Thresholds, measured on the made classes of tests/test_similarity.py (five or
+Thresholds, measured on the made classes of tests/grader/similarity/ (five or
 six independent correct solutions per assignment, and four copies, for 02, 04,
-05, 06 and 07): independent pairs score at most 0.25 with each other and 0.24
+05, 06 and 07): independent pairs score at most 0.19 with each other and 0.24
 with the course; copies with every name changed score 1.0, with functions
 reordered and comments added 0.79-0.98, with half of the functions taken
-0.47-0.64, pasted from the course 0.33-0.83 (0.33: lecture 07's code fitted to
+0.47-0.65, pasted from the course 0.38-0.83 (0.38: lecture 07's code fitted to
 the stubs). :data:`DEFAULT_THRESHOLD` = 0.3 sits between. k = 20 or 30 and
 COMMON_MIN = 3 or 4 separate them no better. Assignments 01 and 03 are not
 covered: their functions are a few lines the task dictates, so a copy cannot be
