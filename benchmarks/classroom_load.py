@@ -33,7 +33,6 @@ from pathlib import Path
 import nbformat
 import requests
 import websocket
-
 from losslab_grader import demo
 from losslab_grader.classroom import client
 from losslab_grader.course import Course
@@ -168,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     students = [f"llb{i:03d}" for i in range(max(args.students))]
     roster = {"llbprof": "instructor", **dict.fromkeys(students, "student")}
     with tempfile.TemporaryDirectory() as tmp:
-        nb = nbformat.read(
-            demo.make_submission(course, Path(tmp) / "work.ipynb", demo.correct_sources(course, args.assignment),
-                                 name=args.assignment), as_version=4)
+        solved = demo.correct_sources(course, args.assignment)
+        work = demo.make_submission(course, Path(tmp) / "work.ipynb", solved, name=args.assignment)
+        nb = nbformat.read(work, as_version=4)
         with client.Running(roster, Path(tmp) / "room", ROOT) as room:
             room.cli("release", args.assignment, "--due", "2099-01-01 00:00 UTC")
             print(f"{args.assignment}: medians and 95th percentiles in seconds; memory above the idle server")

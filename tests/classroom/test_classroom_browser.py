@@ -117,7 +117,8 @@ def test_the_fetched_assignment_shows_its_due_date_and_links_to_its_lecture(stud
 
 
 def test_a_submission_and_its_feedback_page_in_one_click(student, room, tmp_path):
-    nb = nbformat.read(make_submission(tmp_path / "work.ipynb", {**correct_sources(A), "q_kink": ANSWER}, name=A), 4)
+    work = make_submission(tmp_path / "work.ipynb", {**correct_sources(A), "q_kink": ANSWER}, name=A)
+    nb = nbformat.read(work, as_version=4)
     body = {"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(nb))}
     r = room.server(STUDENT, "PUT", f"api/contents/assignments/{A}/{A}.ipynb", json=body)
     assert r.status_code in (200, 201), r.text
