@@ -24,7 +24,7 @@ test: lint  ## lint, then the whole test suite (make test-fast for the quick tie
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 test-fast: lint  ## lint, then every module's unit tests: no notebook, kernel or server runs (about a minute)
-	$(BIN)/pytest -m "not slow" -n 2
+	$(BIN)/pytest -m "not slow"  # one process: collecting twice costs more than two workers save
 
 site: $(STAMP)  ## execute the lectures (cached) and render them with Sphinx (MyST-NB) as an offline course site in _site/
 	$(BIN)/losslab-site --course "$(CURDIR)"

@@ -12,26 +12,31 @@ from losslab_grader import limits
 
 #: Starts n children that each hold mb megabytes, reports how many got there, then waits.
 HOLDERS = r"""
-import os, sys, time
+import os, select, sys, time
 n, mb = int(sys.argv[1]), int(sys.argv[2])
 r, w = os.pipe()
+children = set()
 for _ in range(n):
-    if os.fork() == 0:
+    pid = os.fork()
+    if pid == 0:
         block = bytearray(mb * 2**20)
         for i in range(0, len(block), 4096):
             block[i] = 1
         os.write(w, b"x")
         time.sleep(60)
         os._exit(0)
+    children.add(pid)
 os.close(w)
-deadline = time.time() + 20
-got = b""
-while time.time() < deadline and len(got) < n:
-    chunk = os.read(r, 1)
-    if not chunk:
-        break
-    got += chunk
-print(len(got), flush=True)
+# until each child has either reported its memory or died (an OOM kill), or 20 s passed
+deadline, got, died = time.time() + 20, 0, 0
+while time.time() < deadline and got + died < n:
+    if select.select([r], [], [], 0.1)[0]:
+        got += len(os.read(r, n))
+    for pid in list(children):
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            children.discard(pid)
+            died += 1
+print(got, flush=True)
 time.sleep(60)
 """
 
@@ -101,7 +106,8 @@ def test_a_cgroup_caps_the_whole_group():
         pytest.skip("no writable cgroup memory controller on this machine")
     limit.reset()
     held = _run_in(limit, n=4, mb=120)
-    assert held <= 2 and limit.exceeded() == "memory"
+    # Two fit at once; a third may report too, when the OOM killer made room by ending an earlier one.
+    assert held < 4 and limit.exceeded() == "memory"
     assert limit.peak_mb <= 300 + 1
     limit.reset()
     assert limit.exceeded() == ""

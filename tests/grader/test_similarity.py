@@ -19,8 +19,6 @@ import html.parser
 import importlib.util
 import io
 import itertools
-import random
-import time
 from pathlib import Path
 
 import nbformat
@@ -465,30 +463,6 @@ def test_the_csv_lists_exactly_the_pairs_over_the_threshold(tmp_path):
 
 
 # --- how long it takes -------------------------------------------------------------------------------
-
-
-def test_time_for_40_and_200_submissions(capsys):
-    """Prints how long find_pairs takes for made-up classes of 02 (no assertion on time).
-
-    Each made-up student takes each solution cell from one of the independent styles at random, so
-    two students share whole cells far more often than a real class does: more pairs to measure
-    and more views' fragments to cut than in a real class of the same size.
-    """
-    name = "02_svm_loss"
-    styles = list(made_class(name).INDEPENDENT.values())
-    known = known_sources(COURSE, name, release(name))
-    find_pairs({}, template(name), known)  # imports copydetect (and matplotlib) once, outside the timing
-    for n in (40, 200):
-        rng = random.Random(n)
-        code = {f"s{i:03d}": joined({c: rng.choice(styles)[c] for c in styles[0]}) for i in range(n)}
-        start = time.perf_counter()
-        pairs = find_pairs(code, template(name), known)
-        took = time.perf_counter() - start
-        with capsys.disabled():
-            print(
-                f"\nfind_pairs, {n} made-up submissions of {name}: {took:.2f} s, {len(pairs)} pairs flagged, "
-                f"{n * (n - 1) // 2} student pairs"
-            )
 
 
 def test_pairs_of_every_made_class_to_show(capsys):
