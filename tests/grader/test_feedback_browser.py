@@ -1,8 +1,9 @@
-"""Feedback and report pages are safe to open: checked in a real browser (Debian's chromium, headless).
+"""Feedback, report and similarity pages are safe to open: checked in a real browser (Debian's chromium).
 
 A submission puts script everywhere it can: a ``<script>`` and an ``onerror`` handler in its
-written answer, ``javascript:`` links, HTML and JavaScript display outputs. Its feedback page and
-the class report are opened in chromium; no script may run (each one would set ``window.__pwned``
+written answer, ``javascript:`` links, HTML and JavaScript display outputs; a second one copies it,
+so the report has a view of what the two share. The feedback page, the class report and that view
+are opened in headless chromium; no script may run (each one would set ``window.__pwned``
 or open a dialog), the page may hold no ``<script>`` element, no event-handler attribute and no
 ``javascript:`` URL, and it may try no request at all.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from browser import launch
+from losslab_grader.batch import grade
 from grading_fixtures import ASSIGNMENT, MARKDOWN_SCRIPT, SCRIPTS, correct_sources, make_submission
 
 pytestmark = pytest.mark.slow
@@ -19,21 +21,22 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from losslab_grader.cli import grade
-
     base = tmp_path_factory.mktemp("scripts")
-    make_submission(
-        base / "subs" / "scripter.ipynb",
-        correct_sources(),
-        prepend=SCRIPTS["display"],
-        edit={"q_templates": MARKDOWN_SCRIPT},
-    )
-    return grade(ASSIGNMENT, base / "subs", base / "out", jobs=1, timeout=60, progress=False)
+    for sid in ("scripter", "copier"):
+        make_submission(
+            base / "subs" / f"{sid}.ipynb",
+            correct_sources(),
+            prepend=SCRIPTS["display"],
+            edit={"q_templates": MARKDOWN_SCRIPT},
+        )
+    return grade(ASSIGNMENT, base / "subs", base / "out", jobs=1, progress=False, similarity=0.0)
 
 
-@pytest.mark.parametrize("page_path", [f"feedback/scripter/{ASSIGNMENT}.html", "report.html"])
+@pytest.mark.parametrize("page_path", [f"feedback/scripter/{ASSIGNMENT}.html", "report.html", "similarity"])
 def test_no_script_runs_when_the_page_is_opened(graded, page_path):
     page_file = graded.out / page_path
+    if page_path == "similarity":  # the side-by-side view of the pair (scripter, copier)
+        page_file = graded.out / "similarity" / "similar-001.html"
     with playwright_api.sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page()

@@ -52,6 +52,8 @@ from losslab_grader.model import Settings
 pytestmark = pytest.mark.slow
 FULL = 11.0  # 01_score_function's autograded points
 TIMEOUT = 30
+#: Kernel uids of this batch's own (other tests grade at the same time, with the default range).
+SETTINGS = Settings(timeout=TIMEOUT, memory=1024, kernel_uids=Settings().kernel_uids + 1000)
 TOKEN = "losslab-daemon-" + secrets.token_hex(6)
 SECRET = "lms-token-" + secrets.token_hex(8)
 ISOLATED = isolation_mode() is not None
@@ -334,7 +336,7 @@ def batch(tmp_path_factory):
             course=COURSE,
             jobs=2,
             progress=False,
-            settings=Settings(timeout=TIMEOUT, memory=1024),
+            settings=SETTINGS,
         )
     finally:
         del os.environ["LMS_API_TOKEN"]
@@ -438,7 +440,7 @@ def test_no_process_outlives_its_submission(batch):
     if not ISOLATED:
         pytest.skip("needs the sandbox")
     assert _processes_with(TOKEN) == []
-    first = Settings().kernel_uids
+    first = SETTINGS.kernel_uids
     leftover = [
         p
         for p in filter(str.isdigit, os.listdir("/proc"))

@@ -9,9 +9,9 @@ never inside a checkout of the course::
                                    library (losslab, installed, not editable), JupyterLab, nbgrader,
                                    JupyterHub, the proxy; no solution, test, grader or catalogue
     config/            0755 root   jupyterhub_config.py and the Jupyter settings of each role
-    exchange/          1777 root   nbgrader's exchange; its course folder is the instructor's
+    exchange/          1777 root   nbgrader's exchange; its course folder is the instructor's, and
+                                   its refused/ (0700) the submissions made as another student
     home/<id>/         0700 <id>   one per account; the instructor's holds the course (0700)
-    refused/           0700 root   submissions whose owner is not the student they name
 """
 
 from __future__ import annotations
@@ -104,10 +104,6 @@ class Classroom:
     @property
     def inbound(self) -> Path:
         return self.exchange / COURSE_ID / "inbound"
-
-    @property
-    def refused(self) -> Path:
-        return self.state / "refused"
 
     def home(self, user: str) -> Path:
         return self.state / "home" / user

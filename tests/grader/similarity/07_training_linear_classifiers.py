@@ -26,10 +26,10 @@ INDEPENDENT = {
     X_train, X_val, X_test: (N_*, D) arrays.
     Returns (X_train, X_val, X_test) as new (N_*, D + 1) arrays.
     """
-    mean_image = np.mean(X_train, axis=0)
+    mean_image = np.mean(X_train / 16, axis=0)
     out = []
     for X in (X_train, X_val, X_test):
-        centred = X - mean_image
+        centred = X / 16 - mean_image
         out.append(np.hstack([centred, np.ones((X.shape[0], 1))]))
     return out[0], out[1], out[2]
 ''',
@@ -75,7 +75,7 @@ INDEPENDENT = {
     return best_W, best_params, results
 ''',
         "train_classifiers": _RELEASE_LINES
-        + """learning_rates = [1e-3, 1e-2]
+        + """learning_rates = [0.1, 1.0]
 regs = [1e-4, 1e-2]
 svm_W, svm_params, svm_results = search(svm_loss_vectorized, X_train, y_train, X_val, y_val, learning_rates, regs)
 softmax_W, softmax_params, softmax_results = search(softmax_loss_vectorized, X_train, y_train, X_val, y_val,
@@ -86,10 +86,10 @@ print("best SVM:", svm_params, "best softmax:", softmax_params)
     "itertools_closures": {
         "preprocess": '''def preprocess(X_train, X_val, X_test):
     """Centre on the training mean image, then add the bias column."""
-    mu = X_train.mean(0, keepdims=True)
+    mu = (X_train / 16).mean(0, keepdims=True)
 
     def prep(A):
-        A = A - mu
+        A = A / 16 - mu
         return np.concatenate([A, np.ones((len(A), 1))], axis=1)
 
     return prep(X_train), prep(X_val), prep(X_test)
@@ -127,7 +127,7 @@ def search(loss_fn, X_train, y_train, X_val, y_val, learning_rates, regs, num_it
     return runs[best][0], best, results
 ''',
         "train_classifiers": _RELEASE_LINES
-        + """learning_rates = list(np.logspace(-3, -2, 3))
+        + """learning_rates = list(np.logspace(-1, 0, 3))
 regs = [0.0, 1e-3, 1e-1]
 svm_W, svm_params, svm_results = search(svm_loss_vectorized, X_train, y_train, X_val, y_val,
                                         learning_rates, regs)
@@ -140,8 +140,8 @@ for name, res in (("svm", svm_results), ("softmax", softmax_results)):
     "numpy_one_liners": {
         "preprocess": '''def preprocess(X_train, X_val, X_test):
     """Mean-centred splits with a bias column."""
-    mean = np.mean(X_train, axis=0)
-    return tuple(np.c_[X - mean, np.ones(len(X))] for X in (X_train, X_val, X_test))
+    mean = np.mean(X_train / 16.0, axis=0)
+    return tuple(np.c_[X / 16.0 - mean, np.ones(len(X))] for X in (X_train, X_val, X_test))
 ''',
         "sgd_train": '''def sgd_train(loss_fn, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, seed=0):
     """Minibatches drawn without replacement, one permutation per step."""
@@ -172,7 +172,7 @@ for name, res in (("svm", svm_results), ("softmax", softmax_results)):
     return best[1], best[2], results
 ''',
         "train_classifiers": _RELEASE_LINES
-        + """learning_rates = [2e-3, 5e-3, 1e-2]
+        + """learning_rates = [0.2, 0.5, 1.0]
 regs = [1e-4, 1e-2]
 trained = {}
 for label, fn in (("svm", svm_loss_vectorized), ("softmax", softmax_loss_vectorized)):
@@ -191,12 +191,12 @@ softmax_W, softmax_params, softmax_results = trained["softmax"]
     D = X_train.shape[1]
     mean = np.zeros(D)
     for j in range(D):
-        mean[j] = np.sum(X_train[:, j]) / X_train.shape[0]
+        mean[j] = np.sum(X_train[:, j] / 16) / X_train.shape[0]
     splits = []
     for X in [X_train, X_val, X_test]:
         new = np.ones((X.shape[0], D + 1))
         for j in range(D):
-            new[:, j] = X[:, j] - mean[j]
+            new[:, j] = X[:, j] / 16 - mean[j]
         splits.append(new)
     return splits[0], splits[1], splits[2]
 ''',
@@ -259,7 +259,7 @@ softmax_W, softmax_params, softmax_results = trained["softmax"]
     return best_W, best_params, results
 ''',
         "train_classifiers": _RELEASE_LINES
-        + """learning_rates = [0.001, 0.003, 0.01]
+        + """learning_rates = [0.1, 0.3, 1.0]
 regs = [0.001, 0.01]
 svm_W, svm_params, svm_results = search(svm_loss_vectorized, X_train, y_train, X_val, y_val, learning_rates, regs)
 for key in svm_results:
@@ -273,8 +273,8 @@ for key in softmax_results:
     "helpers": {
         "preprocess": '''def preprocess(X_train, X_val, X_test):
     """np.insert puts the column of ones after the last pixel."""
-    centre = X_train.mean(axis=0)
-    return tuple(np.insert(X - centre, X.shape[1], 1.0, axis=1) for X in (X_train, X_val, X_test))
+    centre = (X_train / 16).mean(axis=0)
+    return tuple(np.insert(X / 16 - centre, X.shape[1], 1.0, axis=1) for X in (X_train, X_val, X_test))
 ''',
         "sgd_train": '''def _minibatches(rng, n, size, count):
     """count arrays of size row indices in [0, n), drawn with replacement."""
@@ -319,7 +319,7 @@ def search(loss_fn, X_train, y_train, X_val, y_val, learning_rates, regs, num_it
     return champion[1], champion[2], results
 ''',
         "train_classifiers": _RELEASE_LINES
-        + """grid = {"learning_rates": [1e-3, 5e-3, 1e-2], "regs": [1e-3, 1e-1]}
+        + """grid = {"learning_rates": [0.1, 0.5, 1.0], "regs": [1e-3, 1e-1]}
 svm_W, svm_params, svm_results = search(svm_loss_vectorized, X_train, y_train, X_val, y_val, **grid)
 softmax_W, softmax_params, softmax_results = search(softmax_loss_vectorized, X_train, y_train, X_val, y_val,
                                                     **grid)
@@ -335,10 +335,10 @@ COPIES = {
         "cells": {
             "preprocess": '''def preprocess(X_train, X_val, X_test):
     """Centre and add bias."""
-    avg = np.mean(X_train, axis=0)
+    avg = np.mean(X_train / 16, axis=0)
     res = []
     for A in (X_train, X_val, X_test):
-        c = A - avg
+        c = A / 16 - avg
         res.append(np.hstack([c, np.ones((A.shape[0], 1))]))
     return res[0], res[1], res[2]
 ''',
@@ -384,7 +384,7 @@ COPIES = {
     return top_W, top_pair, table
 ''',
             "train_classifiers": _RELEASE_LINES
-            + """lrs = [1e-3, 1e-2]
+            + """lrs = [0.1, 1.0]
 lams = [1e-4, 1e-2]
 svm_W, svm_params, svm_results = search(svm_loss_vectorized, X_train, y_train, X_val, y_val, lrs, lams)
 softmax_W, softmax_params, softmax_results = search(softmax_loss_vectorized, X_train, y_train, X_val, y_val,
@@ -411,9 +411,9 @@ def _minibatches(rng, n, size, count):
 
 def preprocess(X_train, X_val, X_test):
     """Mean-centred splits with a bias column."""
-    centre = X_train.mean(axis=0)
+    centre = (X_train / 16).mean(axis=0)
     # insert the ones after the last column
-    return tuple(np.insert(X - centre, X.shape[1], 1.0, axis=1) for X in (X_train, X_val, X_test))
+    return tuple(np.insert(X / 16 - centre, X.shape[1], 1.0, axis=1) for X in (X_train, X_val, X_test))
 ''',
             "sgd_train": '''def sgd_train(loss_fn, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, seed=0):
     """Minibatch SGD."""
@@ -451,7 +451,7 @@ def preprocess(X_train, X_val, X_test):
     return champion[1], champion[2], results
 ''',
             "train_classifiers": _RELEASE_LINES
-            + """grid = {"learning_rates": [1e-3, 5e-3, 1e-2], "regs": [1e-3, 1e-1]}
+            + """grid = {"learning_rates": [0.1, 0.5, 1.0], "regs": [1e-3, 1e-1]}
 # the same grid for both losses
 softmax_W, softmax_params, softmax_results = search(softmax_loss_vectorized, X_train, y_train, X_val, y_val,
                                                     **grid)
@@ -466,8 +466,8 @@ print(f"SVM {svm_params}: {svm_results[svm_params]}; softmax {softmax_params}: {
         "cells": {
             "preprocess": '''def preprocess(X_train, X_val, X_test):
     """Centre with the training mean, append ones."""
-    m = np.average(X_train, axis=0)
-    pad = lambda A: np.pad(A - m, ((0, 0), (0, 1)), constant_values=1.0)  # noqa: E731
+    m = np.average(X_train / 16, axis=0)
+    pad = lambda A: np.pad(A / 16 - m, ((0, 0), (0, 1)), constant_values=1.0)  # noqa: E731
     return pad(X_train), pad(X_val), pad(X_test)
 ''',
             "sgd_train": '''def sgd_train(loss_fn, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, seed=0):
@@ -514,7 +514,7 @@ print(f"SVM {svm_params}: {svm_results[svm_params]}; softmax {softmax_params}: {
     return best_W, best_params, results
 ''',
             "train_classifiers": _RELEASE_LINES
-            + """choices = dict(learning_rates=(0.002, 0.008), regs=(0.0001, 0.001, 0.01))
+            + """choices = dict(learning_rates=(0.2, 0.8), regs=(0.0001, 0.001, 0.01))
 models = {name: search(fn, X_train, y_train, X_val, y_val, **choices)
           for name, fn in [("svm", svm_loss_vectorized), ("softmax", softmax_loss_vectorized)]}
 (svm_W, svm_params, svm_results), (softmax_W, softmax_params, softmax_results) = models["svm"], models["softmax"]
@@ -528,11 +528,11 @@ models = {name: search(fn, X_train, y_train, X_val, y_val, **choices)
         "cells": {
             "preprocess": '''def preprocess(X_train, X_val, X_test):
     """Centre with the training mean, then the bias column."""
-    mean_img = X_train.mean(axis=0)  # the mean from the training set only
+    mean_img = (X_train / 16).mean(axis=0)  # the mean from the training set only
 
-    A = append_bias(X_train - mean_img)  # the same three steps as lectures 03 and 04a
-    B = append_bias(X_val - mean_img)
-    T = append_bias(X_test - mean_img)
+    A = append_bias(X_train / 16 - mean_img)  # the same three steps as lectures 03 and 04a
+    B = append_bias(X_val / 16 - mean_img)
+    T = append_bias(X_test / 16 - mean_img)
     return A, B, T
 ''',
             "sgd_train": """def sgd_train(loss_fn, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, seed=0):
@@ -564,7 +564,7 @@ models = {name: search(fn, X_train, y_train, X_val, y_val, **choices)
     return found[key][0], key, {k: (v[1], v[2]) for k, v in found.items()}
 ''',
             "train_classifiers": _RELEASE_LINES
-            + """LEARNING_RATES = [1e-3, 1e-2]
+            + """LEARNING_RATES = [0.1, 1.0]
 REGS = [1e-4, 1e-3, 1e-2]
 
 found = {}
