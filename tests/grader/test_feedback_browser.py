@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 from browser import launch
-from losslab_grader.batch import grade
 from grading_fixtures import ASSIGNMENT, MARKDOWN_SCRIPT, SCRIPTS, correct_sources, make_submission
+from losslab_grader.batch import grade
 
 pytestmark = pytest.mark.slow
 playwright_api = pytest.importorskip("playwright.sync_api")
