@@ -13,7 +13,6 @@ tolerance, one record per test cell at a time.
 from __future__ import annotations
 
 import importlib
-
 import os
 import re
 import shutil
