@@ -32,7 +32,7 @@ def _notebook(name: str, kind: str):
         return h.student_version(name, answered=False)
     mutant = next(m for m in h.mutants(name) if h.mutant_student(m) == kind)
     nb = h.student_version(name, mutant=mutant)
-    if mutant is h.mutants(name)[0]:  # the partly-wrong notebook, validated whole
+    if mutant.name == h.mutants(name)[0].name:  # the partly-wrong notebook, validated whole
         return nb
     # Its first failure is in one of its cells or nowhere: the cells after its last one cannot change
     # that (07's training among them), so the run stops there, then the summary.
