@@ -1,27 +1,30 @@
-"""A real authenticator for the classroom hub: copy to classroom/auth_config.py (git ignores it),
-keep one of the blocks below, restart `make classroom`. Nothing else changes: the roster,
-the Unix accounts, the spawner and nbgrader's exchange stay as they are.
+"""Another authenticator for the classroom hub. Copy this file somewhere only root reads (it may
+hold secrets), keep one of the blocks below, and start the hub with it:
 
-jupyterhub_config.py loads this file last (or the file named by $CLASSROOM_AUTH_CONFIG),
-so anything set here wins. Every block keeps `allowed_users` from the roster: whoever logs
-in must be a roster id, which is also their Unix account.
+    CLASSROOM_AUTH_CONFIG=/root/losslab_auth.py make classroom
+
+The hub's settings load it last, so anything set here wins. Nothing else changes: the roster,
+the Unix accounts, the spawner and nbgrader's exchange stay as they are; whoever logs in must be
+a roster id, which is also their Unix account. The hub runs from the course's environment
+(.venv), so an authenticator package goes there: `.venv/bin/uv pip install --python .venv …`.
 """
 
 c = get_config()  # noqa: F821  (provided by JupyterHub)
 
-# --- 1. PAM: each account's own Unix password (JupyterHub's default authenticator) ----------------
-# Set the passwords once, as root:  printf 'ada:%s\n' "$(openssl rand -base64 12)" | chpasswd
-c.JupyterHub.authenticator_class = "pam"
+# --- 1. PAM, the default: each account's own Unix password ----------------------------------------
+# `make classroom` sets one random password per account and prints them (hub/passwords.csv, root
+# only). To set your own instead, as root:  printf 'ada:%s\n' "$(openssl rand -base64 12)" | chpasswd
+# c.JupyterHub.authenticator_class = "pam"
 
 # --- 2. NativeAuthenticator: students sign up with their roster id, the instructor approves ---------
-#   .venv/classroom/bin/pip install jupyterhub-nativeauthenticator==1.3.0
+#   .venv/bin/uv pip install --python .venv jupyterhub-nativeauthenticator==1.3.0
 # c.JupyterHub.authenticator_class = "native"
 # c.NativeAuthenticator.open_signup = False          # the instructor approves at /hub/authorize
 # c.Authenticator.admin_users = {"teacher"}          # the roster's instructor
 # c.NativeAuthenticator.minimum_password_length = 10
 
 # --- 3. Campus single sign-on through OAuth (oauthenticator: GitHub, Google, Azure AD, generic) ------
-#   .venv/classroom/bin/pip install oauthenticator==17.4.0
+#   .venv/bin/uv pip install --python .venv oauthenticator==17.4.0
 # c.JupyterHub.authenticator_class = "generic-oauth"
 # c.GenericOAuthenticator.client_id = "..."
 # c.GenericOAuthenticator.client_secret = "..."
@@ -32,7 +35,7 @@ c.JupyterHub.authenticator_class = "pam"
 # c.GenericOAuthenticator.username_claim = "preferred_username"   # must equal the roster id
 
 # --- 4. From the LMS itself (Canvas, Moodle, ...) with LTI 1.3 (ltiauthenticator) --------------------
-#   .venv/classroom/bin/pip install jupyterhub-ltiauthenticator==1.6.3
+#   .venv/bin/uv pip install --python .venv jupyterhub-ltiauthenticator==1.6.3
 # c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
 # c.LTI13Authenticator.issuer = "https://canvas.instructure.com"
 # c.LTI13Authenticator.authorize_url = "https://sso.canvaslms.com/api/lti/authorize_redirect"

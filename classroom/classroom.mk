@@ -1,65 +1,29 @@
 # The classroom: JupyterHub on one server with nbgrader's exchange (classroom/README.md).
-# The main Makefile includes this file; it also works alone:
-#   make -f classroom/classroom.mk classroom-install
-# Targets that create accounts or run the hub need root and say so otherwise.
+# Included by the Makefile. Each target runs losslab-classroom (lib/losslab_grader/classroom/)
+# as root; arguments come through ARGS="…" as words, never as shell text.
 
-VENV ?= .venv
-BIN  ?= $(VENV)/bin
-# The classroom's own venv, from an interpreter every account can run: the course's
-# python may live where students cannot read it (pyenv under /root, a home folder).
-CLASSROOM_PYTHON ?= /usr/bin/python3
-CLASSROOM_VENV := $(VENV)/classroom
 CLASSROOM_STATE  ?= /srv/losslab-classroom
 CLASSROOM_ROSTER ?= classroom/roster.csv
 CLASSROOM_PORT   ?= 8000
-# configurable-http-proxy, JupyterHub's proxy, from the npm registry (into .venv, so `make clean` drops it)
-CLASSROOM_PROXY_VERSION ?= 5.3.0
-CLASSROOM_NODE := $(VENV)/classroom-node
-CLASSROOM_PROXY := $(CLASSROOM_NODE)/node_modules/.bin/configurable-http-proxy
-CLASSROOM := $(BIN)/python classroom/classroom.py
-LATE_PENALTY ?=
+CLASSROOM = $(BIN)/losslab-classroom --state "$(CLASSROOM_STATE)"
 
-.PHONY: classroom classroom-install classroom-browser-install classroom-down classroom-grade classroom-nbgrader
+.PHONY: classroom classroom-release classroom-grade classroom-export classroom-nbgrader classroom-down
 
-$(CLASSROOM_VENV)/.installed: requirements.lock classroom/requirements.txt pyproject.toml $(STAMP)
-	@test -x $(CLASSROOM_PYTHON) || { echo "classroom: needs $(CLASSROOM_PYTHON), or CLASSROOM_PYTHON=/path/to/python3" >&2; exit 1; }
-	$(CLASSROOM_PYTHON) -m venv --without-pip $(CLASSROOM_VENV)
-	# the course venv's uv (venv.mk) installs the same pins in seconds
-	$(BIN)/uv pip install --quiet --python $(CLASSROOM_VENV)/bin/python \
-		-r requirements.lock -r classroom/requirements.txt -c requirements.lock
-	$(BIN)/uv pip install --quiet --python $(CLASSROOM_VENV)/bin/python --no-deps -e .
-	touch $@
+classroom: $(STAMP)  ## a JupyterHub on 127.0.0.1:8000 for classroom/roster.csv, one password per account (as root)
+	$(CLASSROOM) setup --roster "$(CLASSROOM_ROSTER)" --port "$(CLASSROOM_PORT)" --course "$(CURDIR)"
+	$(CLASSROOM) hub
 
-$(CLASSROOM_PROXY):
-	@command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y --no-install-recommends nodejs npm; \
-	  else echo "classroom: JupyterHub's proxy needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; fi; }
-	mkdir -p $(CLASSROOM_NODE)
-	npm install --prefix $(CLASSROOM_NODE) --no-save --no-audit --no-fund --loglevel=error \
-		configurable-http-proxy@$(CLASSROOM_PROXY_VERSION)
-	test -x $@ && touch $@
+classroom-release: $(STAMP)  ## make classroom-release ARGS="02_svm_loss --due '2026-12-08 23:59 UTC'": release with a due date
+	$(WITH_ARGS) $(CLASSROOM) release
 
-classroom-install: $(CLASSROOM_VENV)/.installed $(CLASSROOM_PROXY)  ## JupyterHub (PyPI) and its proxy (npm) for the classroom
+classroom-grade: $(STAMP)  ## make classroom-grade ARGS="02_svm_loss [--late-penalty 0.1]": collect, grade, gradebook, feedback, CSVs
+	$(WITH_ARGS) $(CLASSROOM) grade
 
-# Headless Chromium for the browser test: Debian's package (Playwright, in the lock, downloads no browser).
-classroom-browser-install: $(CLASSROOM_VENV)/.installed
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
-	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }; \
-	  else echo "classroom: the browser test needs /usr/bin/chromium (apt-get install chromium)" >&2; exit 1; fi; }
+classroom-export: $(STAMP)  ## make classroom-export ARGS="02_svm_loss [--late-penalty 0.1]": the CSVs again, hand grading included
+	$(WITH_ARGS) $(CLASSROOM) export
 
-# $(STAMP) (the course's venv, for losslab-grade) when the main Makefile includes this file.
-classroom: classroom-install $(STAMP)  ## a JupyterHub on 127.0.0.1:8000 for classroom/roster.csv (as root)
-	$(CLASSROOM) setup --state $(CLASSROOM_STATE) --roster $(CLASSROOM_ROSTER) --port $(CLASSROOM_PORT)
-	$(CLASSROOM) hub --state $(CLASSROOM_STATE)
+classroom-nbgrader: $(STAMP)  ## make classroom-nbgrader ARGS="db assignment list": nbgrader as the instructor, in the course
+	$(WITH_ARGS) $(CLASSROOM) instructor -- nbgrader
 
-classroom-down:  ## stop the classroom hub and remove its accounts and state
-	$(CLASSROOM) down --state $(CLASSROOM_STATE)
-
-classroom-nbgrader:  ## make classroom-nbgrader ARGS="release_assignment 01_score_function": nbgrader as the instructor
-	$(CLASSROOM) instructor --state $(CLASSROOM_STATE) -- nbgrader $(ARGS)
-
-classroom-grade: $(STAMP)  ## make classroom-grade ASSIGNMENT=01_score_function [LATE_PENALTY=0.1]: collect, grade, release feedback
-	$(CLASSROOM) grade "$(ASSIGNMENT)" --state $(CLASSROOM_STATE) $(if $(LATE_PENALTY),--late-penalty $(LATE_PENALTY))
+classroom-down: $(STAMP)  ## stop the classroom hub and remove its accounts and state
+	$(CLASSROOM) down

@@ -1,6 +1,6 @@
-"""Sphinx configuration of the reader's site (`make site`; see scripts/build_site.py).
+"""Sphinx configuration of the reader's site (`make site`; see lib/losslab_grader/site.py).
 
-scripts/build_site.py executes the lectures, then copies this file into a
+losslab-site (lib/losslab_grader/site.py) executes the lectures, then copies this file into a
 staging folder beside the executed notebooks, a generated index.md, the
 notebooks and assignments to download (_extra/) and MathJax (_static/mathjax),
 and runs Sphinx there. Nothing on a built page is fetched from the network:
@@ -15,20 +15,21 @@ html_title = "losslab: a course on loss functions"
 
 extensions = ["myst_nb"]
 
-# The notebooks were executed by build_site.py (in parallel, LOSSLAB_STATIC=1): render them as they are.
+# The notebooks were executed by losslab-site (in parallel, LOSSLAB_STATIC=1): render them as they are.
 nb_execution_mode = "off"
 nb_merge_streams = True
 # The lectures draw static figures; never load the widget manager from a CDN.
 nb_ipywidgets_js = {}
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
-# build_site.py rewrites every link to where it is on the site (lecture.html,
+# losslab-site rewrites every link to where it is on the site (lecture.html,
 # notebooks/…, assignments/…), so MyST passes them through unchanged.
 myst_all_links_external = True
 # MyST would add MathJax 3 options; the bundled MathJax is 2.7 and is set up below.
 myst_update_mathjax = False
 
-exclude_patterns = ["_build", "_extra", "_static", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_extra", "_static", "_templates", "**.ipynb_checkpoints"]
+templates_path = ["_templates"]  # the theme's templates, where ours fix an accessibility fault
 html_static_path = ["_static"]
 html_css_files = ["losslab.css"]
 html_extra_path = ["_extra"]  # copied as is: notebooks/*.ipynb and assignments/*/*.ipynb
@@ -56,9 +57,10 @@ mathjax2_config = {
     # NativeMML output that Chromium would otherwise get asks for TeX fonts that are not shipped.
     "MMLorHTML": {"prefer": "HTML"},
     "messageStyle": "none",
-    # The hidden MathML copy for screen readers is styled by NativeMML, whose
-    # @font-face rules point at TeX fonts the package does not ship (404s offline).
-    "menuSettings": {"zoom": "None", "assistiveMML": False},
+    # Each formula also as MathML, visually hidden, for screen readers (AssistiveMML); the
+    # typeset copy is aria-hidden. MathJax styles that MathML with @font-face rules for TeX
+    # fonts the package does not ship: _static/losslab.css keeps the hidden copy off them.
+    "menuSettings": {"zoom": "None", "assistiveMML": True},
 }
 
 html_theme = "sphinx_book_theme"

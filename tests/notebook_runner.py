@@ -2,47 +2,35 @@
 
 test_notebooks.py checks the executed notebooks and test_site.py renders
 them; both ask ``executed(path)``, which executes a notebook the first time
-(with scripts/build_site.py's ``execute``: fresh kernel, cwd notebooks/,
-LOSSLAB_STATIC=1, headless matplotlib) and afterwards returns the same
-result, or raises the same error, from a session-wide cache.
+(with losslab_grader.site's ``execute``, as ``make site`` does: fresh kernel,
+cwd notebooks/, LOSSLAB_STATIC=1, headless matplotlib) and afterwards returns
+the same result, or raises the same error, from a session-wide cache. The
+site's execution cache between builds is not used: tests run every lecture.
 
-``built_site()`` renders those executed notebooks with build_site's
-``render`` (Sphinx) once per session, for test_site.py and
-test_site_browser.py alike.
+``built_site()`` renders those executed notebooks with the site's ``render``
+(Sphinx) once per session, for test_site.py and test_site_browser.py alike.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
+from losslab_grader import site
 
-ROOT = Path(__file__).resolve().parents[1]
+# the tests live in the checkout they test
+COURSE = site.site_course(Path(__file__).resolve().parents[1])
 
-
-def _load_build_site():
-    """scripts/build_site.py as a module (scripts/ is not a package)."""
-    name = "losslab_build_site"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "build_site.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+# which notebooks are lectures, and where they live, is the site's to say
+NOTEBOOK_DIR = COURSE.notebooks
 
 
-build_site = _load_build_site()
-
-
-# which notebooks are lectures, and where they live, is build_site's to say
-NOTEBOOK_DIR = build_site.NOTEBOOKS
-lecture_notebooks = build_site.lecture_notebooks
+def lecture_notebooks() -> list[Path]:
+    return COURSE.lectures()
 
 
 _cache: dict[Path, tuple[nbformat.NotebookNode, float] | BaseException] = {}
@@ -53,7 +41,7 @@ def executed(path: Path) -> tuple[nbformat.NotebookNode, float]:
     path = Path(path).resolve()
     if path not in _cache:
         try:
-            _cache[path] = build_site.execute(path)
+            _cache[path] = site.execute(path)
         except Exception as exc:  # remembered, so a second caller sees the same failure
             _cache[path] = exc
     result = _cache[path]
@@ -68,14 +56,14 @@ _site: list[Path | BaseException] = []
 def built_site() -> Path:
     """The course site (``make site``'s output) built from the executed lectures, once per session.
 
-    Raises the first notebook's failure, or build_site.SphinxFailed, every time it is asked.
+    Raises the first notebook's failure, or site.SphinxFailed, every time it is asked.
     """
     if not _site:
         try:
             notebooks = {path: executed(path)[0] for path in lecture_notebooks()}
             tmp = Path(tempfile.mkdtemp(prefix="losslab-test-site-"))
             atexit.register(shutil.rmtree, tmp, True)
-            build_site.render(notebooks, tmp / "_site")
+            site.render(COURSE, notebooks, tmp / "_site")
             _site.append(tmp / "_site")
         except Exception as exc:
             _site.append(exc)

@@ -6,13 +6,15 @@ cannot change what the next cell (or the autograder) sees.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-#: data/ at the repository root (the package is installed editable from lib/).
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Where the digits are: $LOSSLAB_DATA when set (an installed course: the classroom sets it), else
+#: data/ beside lib/ (a checkout, the package installed editable from lib/, a grading jail).
+DATA_DIR = Path(os.environ.get("LOSSLAB_DATA") or Path(__file__).resolve().parents[2] / "data")
 
 CLASS_NAMES = ("cat", "car", "frog")
 
@@ -81,6 +83,26 @@ def outlier_data(num_points: int = 20, seed: int = 0) -> tuple[np.ndarray, np.nd
     return x, y
 
 
+#: the columns of house_prices()'s X, and the units they are measured in
+HOUSE_FEATURES = ("floor area (m²)", "rooms", "age (years)")
+
+
+def house_prices(num_houses: int = 50, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Made-up house prices with D = 3 features, for lecture 06's matrix form.
+
+    Returns (X (N, 3), y (N,)): X's columns are HOUSE_FEATURES (floor area
+    40-160 m², 1-5 rooms, age 0-60 years), on deliberately different scales;
+    y is the price in thousands, 2.5 area + 10 rooms - 1.5 age + 50 plus
+    Gaussian noise of standard deviation 10.
+    """
+    rng = np.random.default_rng(seed)
+    area = rng.uniform(40.0, 160.0, num_houses)
+    rooms = rng.integers(1, 6, num_houses).astype(np.float64)
+    age = rng.uniform(0.0, 60.0, num_houses)
+    price = 2.5 * area + 10.0 * rooms - 1.5 * age + 50.0 + rng.normal(0.0, 10.0, num_houses)
+    return np.column_stack([area, rooms, age]), price
+
+
 class Digits(NamedTuple):
     """scikit-learn's 8x8 digits split into train / val / test.
 
@@ -105,8 +127,8 @@ def load_digits(path: str | Path | None = None) -> Digits:
     path = Path(path) if path is not None else DATA_DIR / "digits.npz"
     if not path.exists():
         raise FileNotFoundError(
-            f"{path} is missing: it ships with the course repository "
-            "(recreate it with `python data/make_digits.py`)"
+            f"{path} is missing: it ships with the course repository (recreate it with "
+            "`python data/make_digits.py`); an installed course finds it where $LOSSLAB_DATA says"
         )
     with np.load(path) as f:
         arrays = {

@@ -5,8 +5,8 @@
 
 Both versions take W (D, C), X (N, D), y (N,) ints in [0, C) and reg >= 0 and
 return ``(loss, dW)``. The gradient on the scores of example i is
-p - onehot(y_i) with p = softmax(s); through s = X[i] @ W it becomes
-dW[:, j] += (p_j - [j == y_i]) X[i].
+q - onehot(y_i) with q = softmax(s) (the model's probabilities; lecture 04a); through
+s = X[i] @ W it becomes dW[:, j] += (q_j - [j == y_i]) X[i].
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def softmax_loss_naive(W, X, y, reg) -> tuple[float, np.ndarray]:
         sum_exp = np.sum(np.exp(scores))
         loss += np.log(sum_exp) - scores[y[i]]
         for j in range(num_classes):
-            p_j = np.exp(scores[j]) / sum_exp
-            dW[:, j] += (p_j - (j == y[i])) * X[i]
+            q_j = np.exp(scores[j]) / sum_exp
+            dW[:, j] += (q_j - (j == y[i])) * X[i]
     loss /= num_train
     dW /= num_train
     penalty, dpenalty = l2_regularization(W, reg)

@@ -61,8 +61,11 @@ class Mistake:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name == self.cell:
                 start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                end = node.end_lineno
+                while end < len(lines) and lines[end][:1].isspace() and lines[end].lstrip().startswith("#"):
+                    end += 1  # the function's trailing comments (### END SOLUTION) go with it
                 wrong = self.source.rstrip("\n").splitlines()
-                return "\n".join(lines[: start - 1] + wrong + lines[node.end_lineno :])
+                return "\n".join(lines[: start - 1] + wrong + lines[end:])
         return self.source
 
 

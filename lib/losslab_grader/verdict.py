@@ -9,6 +9,15 @@ reference, in the same order, each matching its reference record within the
 reference's tolerance. What the kernel printed, displayed or raised is never
 read here, and records are parsed as hostile input: any malformed record is a
 failed check.
+
+What a student reads comes from here too, and a kernel may try to use it as a
+channel out (the hidden tests' inputs are in the kernel by necessity): of a
+failing visible check, a message shows one of the kernel's numbers (to
+:data:`DIGITS` significant digits: the value, or an array's entry that differs
+most, with its index), a shape, and names from fixed sets (:data:`TYPE_NAMES`,
+``losslab.checks.EXCEPTIONS``); of a hidden check, only that it failed. The
+student sees everything else of a visible failure by running the test in their
+own notebook.
 """
 
 from __future__ import annotations
@@ -16,13 +25,34 @@ from __future__ import annotations
 import base64
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from losslab.checks import SCORES, score_problem
+from losslab.checks import EXCEPTIONS, MAX_RECORD_SIZE, RECORD_MIME, SCORES, score_problem
 
-RECORD_MIME = "application/vnd.losslab.record+json"  # the same string as losslab.checks.RECORD_MIME
-MAX_NUMBERS = 100_000
+#: Type names a message may show for a value that is not numeric (any other type is "an object").
+TYPE_NAMES = frozenset(
+    {
+        "str",
+        "bytes",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "bool",
+        "int",
+        "float",
+        "complex",
+        "NoneType",
+        "ndarray",
+        "function",
+        "generator",
+        "module",
+        "type",
+    }
+)
+#: How many numbers of a kernel's value a message shows, and their significant digits.
+SHOWN_NUMBERS, DIGITS = 6, 4
 _NAME = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.]{0,79}\Z")
 
 
@@ -42,11 +72,22 @@ class Value:
     mro: tuple[str, ...] = ()
 
 
+@dataclass
+class Record:
+    """A decoded record, with what the reference run declared for it (empty for a student's)."""
+
+    kind: str
+    label: str
+    value: Value
+    declared: dict = field(default_factory=dict)
+    line: int | None = None
+
+
 def _shape(raw) -> tuple:
     if (
         not isinstance(raw, list)
         or len(raw) > 8
-        or not all(type(n) is int and 0 <= n <= MAX_NUMBERS for n in raw)
+        or not all(type(n) is int and 0 <= n <= MAX_RECORD_SIZE for n in raw)
     ):
         raise BadRecord("bad shape")
     return tuple(raw)
@@ -58,35 +99,45 @@ def _text(raw, limit: int = 80) -> str:
     return raw[:limit]
 
 
-def decode(record) -> tuple[str, str, Value]:
-    """(kind, label, value) of one record; BadRecord when it is malformed."""
+def type_name(raw: str) -> str:
+    """A kernel's type name, shown only when it is one of TYPE_NAMES."""
+    return raw if raw in TYPE_NAMES else "object"
+
+
+def exception_name(raw) -> str:
+    """A kernel's exception name, shown only when it is one of losslab.checks.EXCEPTIONS."""
+    return raw if isinstance(raw, str) and raw in EXCEPTIONS else "an exception"
+
+
+def decode(record) -> Record:
+    """One raw record decoded; BadRecord when it is malformed."""
     if not isinstance(record, dict):
         raise BadRecord("not an object")
     kind, label, typ = record.get("kind"), _text(record.get("label"), 200), record.get("type")
     if kind in ("close", "score") and typ == "array":
         shape = _shape(record.get("shape"))
-        data = base64.b64decode(_text(record.get("data"), 12 * MAX_NUMBERS), validate=True)
+        data = base64.b64decode(_text(record.get("data"), 12 * MAX_RECORD_SIZE), validate=True)
         if len(data) != 8 * math.prod(shape):
             raise BadRecord("array data does not match its shape")
-        return kind, label, Value("array", np.frombuffer(data, dtype="<f8").reshape(shape), shape)
-    if kind in ("close", "score") and typ in ("none", "other", "too-big"):
+        value = Value("array", np.frombuffer(data, dtype="<f8").reshape(shape), shape)
+    elif kind in ("close", "score") and typ in ("none", "other", "too-big"):
         shape = _shape(record["shape"]) if typ == "too-big" else None
-        return kind, label, Value(typ, shape=shape, what=_text(record.get("what", "")))
-    if kind == "shape" and typ == "shape":
+        value = Value(typ, shape=shape, what=type_name(_text(record.get("what", ""))))
+    elif kind == "shape" and typ == "shape":
         raw = record.get("shape")
-        return (
-            kind,
-            label,
-            Value("shape", shape=None if raw is None else _shape(raw), what=_text(record.get("what", ""))),
+        value = Value(
+            "shape", shape=None if raw is None else _shape(raw), what=type_name(_text(record.get("what", "")))
         )
-    if kind == "true" and typ == "bool" and isinstance(record.get("value"), bool):
-        return kind, label, Value("bool", flag=record["value"])
-    if kind == "raises" and typ == "raised":
+    elif kind == "true" and typ == "bool" and isinstance(record.get("value"), bool):
+        value = Value("bool", flag=record["value"])
+    elif kind == "raises" and typ == "raised":
         mro = record.get("mro")
         if not isinstance(mro, list) or len(mro) > 20 or not all(isinstance(m, str) for m in mro):
             raise BadRecord("bad exception record")
-        return kind, label, Value("raised", mro=tuple(m[:60] for m in mro))
-    raise BadRecord(f"unknown record kind {str(kind)[:20]!r}")
+        value = Value("raised", mro=tuple(m for m in mro if m in EXCEPTIONS))
+    else:
+        raise BadRecord(f"unknown record kind {str(kind)[:20]!r}")
+    return Record(kind, label, value)
 
 
 def records_of(cell) -> list:
@@ -99,22 +150,71 @@ def records_of(cell) -> list:
 
 
 def error_name(cell) -> str:
-    """The name of the exception that ended the cell ('' if none, 'an exception' if it is not a name)."""
+    """Which fixed-set exception ended the cell ('' if none, 'an exception' if not a known one)."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             name = out.get("ename")
-            return name if isinstance(name, str) and _NAME.match(name) else "an exception"
+            return exception_name(name if isinstance(name, str) and _NAME.match(name) else "")
     return ""
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+def decode_reference(raw: dict[str, list]) -> tuple[dict[str, list[Record]], list[str]]:
+    """The reference records decoded for judging, and every way the solution fails its own tests.
+
+    A test cell with no hidden value check is a problem too: its points could be earned by a
+    kernel that knows the visible answers (a verdict, a shape, a literal) without the work.
+    """
+    decoded: dict[str, list[Record]] = {}
+    problems: list[str] = []
+    for gid, records in raw.items():
+        decoded[gid] = []
+        for r in records:
+            rec = decode(r)
+            rec.declared = r.get("declared") or {}
+            rec.line = r.get("line")
+            problems += [f"{gid} [{rec.label}]: {p}" for p in _fails_itself(rec)]
+            decoded[gid].append(rec)
+    return decoded, problems
+
+
+def _fails_itself(rec: Record) -> list[str]:
+    expected = rec.declared.get("expected")
+    if rec.kind == "close" and isinstance(expected, dict):
+        exp = decode({**expected, "kind": "close", "label": rec.label}).value
+        why = compare("close", rec.value, "close", exp, rec.declared)
+        return [f"the solution {why.replace('expected', 'the test expects')}"] if why else []
+    if rec.kind == "score" and rec.declared.get("at_least") is not None:
+        why = compare("score", rec.value, "score", rec.value, rec.declared)
+        return [f"the solution's {why}"] if why else []
+    return []
+
+
+def unearnable(reference: dict[str, list[Record]], hidden: dict[str, set[int]]) -> list[str]:
+    """Test cells whose reference records hold no hidden value check (kind close or score)."""
+    return [
+        gid
+        for gid, records in reference.items()
+        if not any(r.kind in ("close", "score") and r.line in hidden.get(gid, set()) for r in records)
+    ]
 
 
 # --------------------------------------------------------------------------- comparing
 
 
 def _fmt(arr: np.ndarray) -> str:
+    """At most SHOWN_NUMBERS numbers of arr, each to DIGITS significant digits, and its shape."""
+    flat = arr.ravel()
     if arr.ndim == 0:
-        return f"{float(arr):.6g}"
-    with np.printoptions(precision=5, threshold=12, edgeitems=3, suppress=True):
-        return f"array of shape {arr.shape}: {arr}"
+        return f"{float(arr):.{DIGITS}g}"
+    half = SHOWN_NUMBERS // 2
+    picked = flat if flat.size <= SHOWN_NUMBERS else np.concatenate([flat[:half], flat[-half:]])
+    numbers = [f"{float(x):.{DIGITS}g}" for x in picked]
+    if flat.size > SHOWN_NUMBERS:
+        numbers.insert(half, "...")
+    return f"array of shape {arr.shape}: [{', '.join(numbers)}]"
 
 
 def _compare_close(got: Value, ref: Value, declared: dict) -> str:
@@ -122,34 +222,37 @@ def _compare_close(got: Value, ref: Value, declared: dict) -> str:
     if got.type == "none":
         return "the result is None: did the function forget to return its result?"
     if got.type == "other":
-        return f"the result is a {got.what}, expected a number or an array"
+        return f"the result is {_a(got.what)}, expected a number or an array"
     if got.type == "too-big":
         return f"the result has shape {got.shape}, far larger than expected {ref.shape}"
     a, e = got.array, ref.array
+    if e is None:  # a reference that is not numeric (None): only None matches it
+        return "got a number or an array, expected no value"
     if a.shape != e.shape:
         extra = ""
         if a.ndim == e.ndim + 1 and a.shape[-1] == 1 or e.ndim == a.ndim + 1 and e.shape[-1] == 1:
             extra = " ((N, 1) vs (N,): a stray keepdims or reshape; broadcasting would compare every pair)"
         return f"shape {a.shape}, expected shape {e.shape}{extra}"
     if not np.isfinite(a).all() and not np.array_equal(np.isfinite(a), np.isfinite(e)):
-        return f"result holds nan or inf: {_fmt(a)}; expected {_fmt(e)}"
-    rtol, atol = _tolerance(declared)
+        where = "" if a.ndim == 0 else f" (first at index {_index(np.argmax(~np.isfinite(a)), a.shape)})"
+        return f"result holds nan or inf{where}; expected {_fmt(e)}"
+    rtol, atol = float(declared.get("rtol", 1e-6)), float(declared.get("atol", 1e-8))
     error = np.abs(a - e)
     same = (a == e) | (np.isnan(a) & np.isnan(e))  # equal, infinities and nan where nan is due included
     bad = ~(error <= atol + rtol * np.abs(e)) & ~same
-    if bad.any():
-        index = tuple(
-            int(i)
-            for i in np.unravel_index(np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0).argmax(), a.shape)
-        )
-        where = "" if a.ndim == 0 else f" (largest difference at index {index})"
-        return f"got {_fmt(a)}, expected {_fmt(e)}{where}"
-    return ""
+    if not bad.any():
+        return ""
+    if a.ndim == 0:
+        return f"got {_fmt(a)}, expected {_fmt(e)}"
+    # of an array, one entry: the student can see the rest by running the visible test in their notebook
+    i = _index(np.where(bad, np.nan_to_num(error, nan=np.inf), -1.0).argmax(), a.shape)
+    return (
+        f"at index {i} got {_fmt(a[i])}, expected {_fmt(e[i])} (the largest difference); expected {_fmt(e)}"
+    )
 
 
-def _tolerance(declared: dict) -> tuple[float, float]:
-    rtol, atol = declared.get("rtol", 1e-6), declared.get("atol", 1e-8)
-    return float(rtol), float(atol)
+def _index(flat: int, shape: tuple) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
 def _compare_score(got: Value, ref: Value, declared: dict) -> str:
@@ -175,65 +278,84 @@ def compare(kind: str, got: Value, ref_kind: str, ref: Value, declared: dict) ->
         return _compare_score(got, ref, declared)
     if kind == "shape":
         if got.shape is None:
-            return f"got {got.what}, expected a numpy array of shape {ref.shape}"
+            return f"got {_a(got.what)}, expected a numpy array of shape {ref.shape}"
         return "" if got.shape == ref.shape else f"shape {got.shape}, expected {ref.shape}"
     if kind == "true":
         return "" if got.flag == ref.flag else (declared.get("message") or "the condition did not hold")
     expected = [n for n in declared.get("expected") or [] if n in ref.mro] or list(ref.mro[:1])
     if not expected:  # the solution returned normally: so must the submission
-        return "" if not got.mro else f"raised {got.mro[0]}; expected it to return normally"
+        return "" if not got.mro else f"raised {_raised(got)}; expected it to return normally"
     if any(n in got.mro for n in expected):
         return ""
     wanted = " or ".join(expected)
     return (
-        f"raised {got.mro[0]}; expected {wanted}"
-        if got.mro
+        f"raised {_raised(got)}; expected {wanted}"
+        if _raised(got)
         else f"returned normally; expected it to raise {wanted}"
     )
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
+def _raised(got: Value) -> str:
+    return got.mro[0] if got.mro else ""
+
+
+def _problem(raw, ref: Record) -> str:
+    """'' when one raw record matches ref, else why not (a malformed record is a failed check)."""
+    try:
+        rec = decode(raw)
+        if rec.label != ref.label:
+            return "a different check ran here"
+        return compare(rec.kind, rec.value, ref.kind, ref.value, ref.declared)
+    except (BadRecord, ValueError, TypeError, KeyError, OverflowError):
+        return "the check's record is malformed"
 
 
 @dataclass
 class CellVerdict:
     passed: bool
     messages: list[str]  # what the student may read: visible checks' messages, hidden counts
+    error: str = ""  # the fixed-set name of the exception that stopped the cell, if any
+
+    def as_metadata(self) -> dict:
+        return {"passed": self.passed, "messages": self.messages, "error": self.error}
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> CellVerdict:
+        return cls(
+            bool(meta.get("passed")), [str(m) for m in meta.get("messages", [])], str(meta.get("error", ""))
+        )
 
 
-def judge(cell, reference: list[dict], hidden: set[int]) -> CellVerdict:
+def judge(cell, reference: list[Record], hidden: set[int]) -> CellVerdict:
     """The verdict of one executed test cell against its reference records.
 
-    reference: the reference run's records of this cell (decoded fields plus "declared" and "line");
-    hidden: the line numbers of the cell's hidden regions (checks there show no detail).
+    reference: the reference run's decoded records of this cell; hidden: the line numbers of the
+    cell's hidden regions (checks there show no detail).
     """
     got = records_of(cell)
+    raised = error_name(cell)
     messages: list[str] = []
     hidden_failed = hidden_total = 0
     for i, ref in enumerate(reference):
-        declared = ref.get("declared") or {}
-        is_hidden = ref.get("line") in hidden
+        is_hidden = ref.line in hidden
         hidden_total += is_hidden
-        if i >= len(got):
-            problem = "did not run"
-        else:
-            try:
-                kind, label, value = decode(got[i])
-                problem = "" if label == ref["label"] else "a different check ran here"
-                problem = problem or compare(kind, value, ref["kind"], ref["value"], declared)
-            except (BadRecord, ValueError, TypeError, KeyError, OverflowError):
-                problem = "the check's record is malformed"
+        problem = "did not run" if i >= len(got) else _problem(got[i], ref)
         if not problem:
             continue
         if is_hidden:
             hidden_failed += 1
             continue
         if problem == "did not run":
-            raised = error_name(cell)
             problem = "did not run: " + (
                 f"the cell stopped with {raised} before it" if raised else "the cell stopped before it"
             )
-        hint = declared.get("hint")
-        messages.append(f"[{ref['label']}] {problem}" + (f"\n  hint: {hint}" if hint else ""))
+        hint = ref.declared.get("hint")
+        messages.append(f"[{ref.label}] {problem}" + (f"\n  hint: {hint}" if hint else ""))
     if hidden_failed:
-        raised = error_name(cell)
         why = f" (the cell stopped with {raised})" if raised and len(got) < len(reference) else ""
         messages.append(f"{hidden_failed} of {hidden_total} hidden checks failed{why}")
     if len(got) > len(reference):
@@ -241,4 +363,16 @@ def judge(cell, reference: list[dict], hidden: set[int]) -> CellVerdict:
             f"the cell recorded {len(got)} checks where the test has {len(reference)}: "
             "something in the notebook emits extra check records"
         )
-    return CellVerdict(not messages, messages)
+    return CellVerdict(not messages, messages, raised)
+
+
+def behaves_like(cell, mistake: list[Record], mistake_error: str) -> bool:
+    """Whether a failing cell recorded what a known mistake's run of the same cell recorded.
+
+    mistake: that run's decoded records, with the reference's declared tolerances;
+    mistake_error: the fixed-set name of the exception that stopped that run's cell ('' if none).
+    """
+    got = records_of(cell)
+    if len(got) != len(mistake) or error_name(cell) != mistake_error:
+        return False
+    return all(not _problem(g, m) for g, m in zip(got, mistake, strict=True))

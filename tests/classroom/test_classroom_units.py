@@ -1,0 +1,68 @@
+"""The classroom's rules that need no hub: the roster, the late penalty, the view-feedback change, the
+exchange's collect rule, the Kubernetes files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from losslab_grader.classroom import environment, export
+from losslab_grader.classroom.state import ClassroomError, read_roster
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_roster_rules(tmp_path):
+    bad = tmp_path / "roster.csv"
+    for text, words in [
+        ("id,role\nada_l,student\nprof,instructor\n", "no '_'"),
+        ("id,role\nada,student\n", "exactly one instructor"),
+        ("id,role\nada,student\nbob,teacher\n", "'instructor' or 'student'"),
+        ("id,role\nada,student\nada,student\nprof,instructor\n", "twice"),
+    ]:
+        bad.write_text(text)
+        with pytest.raises(ClassroomError, match=words):
+            read_roster(bad)
+    assert read_roster(ROOT / "classroom" / "roster.csv")["teacher"] == "instructor"
+
+
+def test_late_penalty_rule():
+    assert export.late_penalty(0, 10, 0.1) == 0
+    assert export.late_penalty(1, 10, 0.1) == pytest.approx(1)  # a started day counts
+    assert export.late_penalty(86401, 10, 0.1) == pytest.approx(2)
+    assert export.late_penalty(86400 * 30, 10, 0.1) == 10  # never below zero
+    assert export.late_penalty(5, 10, None) == 0  # no penalty configured: only flagged
+
+
+def test_view_feedback_is_changed_in_exactly_one_place(tmp_path):
+    """The installed nbgrader's Assignment List has the one call the classroom changes."""
+    import nbgrader
+
+    env = tmp_path / "env"
+    static = env / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    source = (
+        Path(nbgrader.__file__).parents[4] / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader"
+    )
+    import shutil
+
+    shutil.copytree(source / "static", static)
+    environment.open_feedback_pages(env)
+    changed = [p for p in static.glob("*.js") if environment.FEEDBACK_PAGE in p.read_text(errors="replace")]
+    assert len(changed) == 1 and environment.FEEDBACK_LINK not in changed[0].read_text(errors="replace")
+    with pytest.raises(ClassroomError, match="not the one the classroom knows"):
+        environment.open_feedback_pages(env)  # nothing left to change: a changed nbgrader is refused
+
+
+def test_kubernetes_files_parse_and_build_from_the_lock():
+    """Not a deployment (nothing here runs Kubernetes): the files parse and the image uses the lock."""
+    import yaml
+
+    k8s = ROOT / "classroom" / "k8s"
+    values = yaml.safe_load((k8s / "values.yaml").read_text())
+    assert values["singleuser"]["storage"]["extraVolumeMounts"][0]["mountPath"] == "/srv/nbgrader/exchange"
+    assert yaml.safe_load((k8s / "values-ngshare.yaml").read_text())["hub"]["extraConfig"]["ngshare.py"]
+    assert yaml.safe_load((k8s / "exchange-pvc.yaml").read_text())["spec"]["accessModes"] == ["ReadWriteMany"]
+    docker = (k8s / "Dockerfile").read_text()
+    assert "pip install -r /opt/losslab/requirements.lock" in docker
+    copied = [line.split()[1] for line in docker.splitlines() if line.startswith("COPY")]
+    assert "lib/losslab" in copied and not [c for c in copied if c in ("lib", ".", "solutions", "tests")]

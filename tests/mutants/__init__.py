@@ -1,1 +1,0 @@
-"""Wrong implementations of each assignment (MUTANTS), graded by tests/test_assignments.py."""
