@@ -327,6 +327,10 @@ def _autograde(state: WorkerState, student: str, nb, mode: str, **verdict_config
     """nbgrader's autograde of nb as student, in this child; the executed notebook."""
     from nbgrader.converters import Autograde
 
+    # A label can come twice to one worker (a catalogue run is labelled mistake-NAME, and a student
+    # may be called that too): what an earlier run left under it must not stop or reach this one.
+    for folder in ("submitted", "autograded", "feedback"):
+        shutil.rmtree(state.ws / folder / student, ignore_errors=True)
     dest = state.ws / "submitted" / student / state.name
     dest.mkdir(parents=True)
     nbformat.write(nb, dest / f"{state.name}.ipynb")
