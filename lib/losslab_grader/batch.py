@@ -461,9 +461,9 @@ def check_mistakes(assignment: str, folder: Path, *, course: Course | None = Non
         r = rows[f"mistake-{m.name}"]
         lost = {t for t, p in o.tests.items() if r.scores[t] < p}
         if r.status != "ok" or lost != set(m.fails):
+            why = f"{r.status}: {r.reason}" if r.reason else r.status
             problems.append(
-                f"{m.name}: loses {sorted(lost) or 'nothing'} ({r.status}{': ' + r.reason if r.reason else ''}), "
-                f"declared {sorted(m.fails)}"
+                f"{m.name}: loses {sorted(lost) or 'nothing'} ({why}), declared {sorted(m.fails)}"
             )
             continue
         unmatched = sorted(c for c in lost if m.name not in r.mistakes.get(c, []))

@@ -104,4 +104,5 @@ def test_nothing_a_submission_leaves_reaches_the_next_one(tmp_path):
 def test_check_mistakes_finds_entries_that_are_wrong(tmp_path):
     # one worker, no cache: each entry is run as a known mistake and then graded as a student of the
     # same label on the same workspace (this once made every entry after the first "invalid")
-    assert batch.check_mistakes("02_svm_loss", tmp_path / "good", course=COURSE, jobs=1, use_cache=False) == []
+    problems = batch.check_mistakes("02_svm_loss", tmp_path / "good", course=COURSE, jobs=1, use_cache=False)
+    assert problems == []
