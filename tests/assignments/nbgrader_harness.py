@@ -184,8 +184,12 @@ class Graded:
 
 
 def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNode] | None = None,
-                     jobs: int = 2, timeout: float = 120.0) -> Graded:
-    """Generate NAME in course root, then grade solution, release, known mistakes and extra together."""
+                     jobs: int = 2, timeout: float = 600.0) -> Graded:
+    """Generate NAME in course root, then grade solution, release, known mistakes and extra together.
+
+    timeout: generous, since nothing here hangs: at load 7 on 2 cores one 02 submission once took
+    over 120 s, and a test must not depend on the machine's speed.
+    """
     from losslab_grader import batch
     from losslab_grader.course import Course
     from losslab_grader.model import Settings
