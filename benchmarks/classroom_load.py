@@ -5,7 +5,10 @@
 One classroom (losslab_grader.classroom.client.Running, on 127.0.0.1) with the largest N students; then,
 for each N, that many students at once, each in a thread of its own:
 
-* login: the hub's login form with the student's own password, then the server spawned and ready;
+* login: the hub's login form with the student's own password, then the server spawned and ready
+  (a spawn the hub gives up on, past its start_timeout, is relaunched as the student would, and
+  counted under *failed spawns*; a student whose loop fails otherwise is counted under *gave up*,
+  and the medians are of the others);
 * fetch: *Fetch* in the Assignment List (its REST call);
 * Run All: the released notebook with the solution filled in, cell after cell, in a kernel of the
   student's own server (over its websocket, as JupyterLab does);
@@ -81,8 +84,23 @@ def login(room: client.Running, user: str) -> requests.Session:
         timeout=120,
     )
     r.raise_for_status()
-    room.start_servers(user, seconds=900)
     return s
+
+
+def spawn(room: client.Running, user: str, seconds: float = 900) -> int:
+    """Start user's server and wait until it is ready, relaunching a spawn the hub gave up on (past
+    its start_timeout) as the student would click "Relaunch"; the number of failed spawns."""
+    failed, end = 0, time.monotonic() + seconds
+    room.api("POST", f"users/{user}/server")
+    while time.monotonic() < end:
+        server = room.api("GET", f"users/{user}").json().get("servers", {}).get("")
+        if server and server.get("ready"):
+            return failed
+        if not server:  # neither running nor pending: this spawn failed
+            failed += 1
+            room.api("POST", f"users/{user}/server")
+        time.sleep(1)
+    raise TimeoutError(f"{user}'s server was not ready after {seconds:g} s")
 
 
 def run_all(room: client.Running, user: str, nb: nbformat.NotebookNode) -> None:
@@ -125,6 +143,7 @@ def one_student(room: client.Running, user: str, name: str, nb: nbformat.Noteboo
         times[step], start = now - start, now
 
     login(room, user)
+    times["failed spawns"] = spawn(room, user)
     lap("login")
     course = {"course_id": "losslab", "assignment_id": name}
     room.server(user, "POST", "assignments/fetch", data=course).raise_for_status()
@@ -138,21 +157,33 @@ def one_student(room: client.Running, user: str, name: str, nb: nbformat.Noteboo
     return times
 
 
+def attempt(room: client.Running, user: str, name: str, nb: nbformat.NotebookNode) -> dict[str, float]:
+    """one_student's times, or {"gave up": 1} with what stopped them (a server too busy to answer)."""
+    try:
+        return one_student(room, user, name, nb)
+    except Exception as exc:  # counted, and the round goes on: a crowded server's failures are data here
+        print(f"  {user}: {type(exc).__name__}: {exc}"[:200], file=sys.stderr, flush=True)
+        return {"gave up": 1}
+
+
 def round_of(room: client.Running, users: list[str], name: str, nb: nbformat.NotebookNode) -> tuple:
     with PeakMemory() as memory, ThreadPoolExecutor(len(users)) as pool:
-        results = list(pool.map(lambda u: one_student(room, u, name, nb), users))
+        results = list(pool.map(lambda u: attempt(room, u, name, nb), users))
     for user in users:
         room.api("DELETE", f"users/{user}/server")
     return results, memory.above_base
 
 
 def summary(n: int, results: list[dict[str, float]], peak_mb: float) -> str:
+    done = [r for r in results if "gave up" not in r]
     cells = []
     for step in STEPS:
-        values = sorted(r[step] for r in results)
+        values = sorted(r[step] for r in done) or [float("nan")]
         p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
         cells.append(f"{statistics.median(values):7.1f} {p95:7.1f}")
-    return f"{n:4d}  " + "  ".join(cells) + f"  {peak_mb:8.0f} {peak_mb / n:7.0f}"
+    failed = sum(r["failed spawns"] for r in done)
+    return (f"{n:4d}  " + "  ".join(cells) + f"  {peak_mb:8.0f} {peak_mb / n:7.0f}  {failed:13d}"
+            f"  {len(results) - len(done):8d}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         with client.Running(roster, Path(tmp) / "room", ROOT) as room:
             room.cli("release", args.assignment, "--due", "2099-01-01 00:00 UTC")
             print(f"{args.assignment}: medians and 95th percentiles in seconds; memory above the idle server")
-            print("   N  " + "  ".join(f"{s:>7} {'p95':>7}" for s in STEPS) + "   peak MB  MB/stu")
+            head = "  ".join(f"{s:>7} {'p95':>7}" for s in STEPS)
+            print(f"   N  {head}   peak MB  MB/stu  failed spawns  gave up")
             for n in sorted(args.students):
                 results, peak = round_of(room, students[:n], args.assignment, nb)
                 print(summary(n, results, peak), flush=True)
