@@ -77,12 +77,18 @@ MEMBOMB = (
     "def linear_scores(W, X, b=None):\n    hog = []\n    while True:\n        hog.append(bytearray(10**8))"
 )
 # Six fresh processes of 300 MB each: far above the 1024 MB cap together, each well under it alone.
+# Each holds its memory until every one has answered, and only those still alive then count: "at
+# once" must not depend on how fast a busy machine starts them.
 FORKBOMB = """
-import subprocess, sys, time
-HOLD = ("import sys, time\\nb = bytearray(300 * 2**20)\\nb[::4096] = b'x' * len(b[::4096])\\n"
-        "print(1, flush=True)\\ntime.sleep(5)")
-kids = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE) for _ in range(6)]
-held = sum(1 for k in kids if k.stdout.readline().strip() == b"1")
+import subprocess, sys
+HOLD = ("import sys\\nb = bytearray(300 * 2**20)\\nb[::4096] = b'x' * len(b[::4096])\\n"
+        "print(1, flush=True)\\nsys.stdin.read()")
+kids = [subprocess.Popen([sys.executable, "-c", HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        for _ in range(6)]
+said = [k.stdout.readline().strip() == b"1" for k in kids]
+held = sum(1 for k, s in zip(kids, said) if s and k.poll() is None)
+for k in kids:
+    k.kill()
 print("processes holding 300 MB at once:", held)
 """
 UPDATER = """
