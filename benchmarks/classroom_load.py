@@ -157,13 +157,13 @@ def one_student(room: client.Running, user: str, name: str, nb: nbformat.Noteboo
     return times
 
 
-def attempt(room: client.Running, user: str, name: str, nb: nbformat.NotebookNode) -> dict[str, float]:
-    """one_student's times, or {"gave up": 1} with what stopped them (a server too busy to answer)."""
+def attempt(room: client.Running, user: str, name: str, nb: nbformat.NotebookNode) -> dict[str, float] | None:
+    """one_student's times, or None (what stopped them printed): a server too busy to answer."""
     try:
         return one_student(room, user, name, nb)
     except Exception as exc:  # counted, and the round goes on: a crowded server's failures are data here
         print(f"  {user}: {type(exc).__name__}: {exc}"[:200], file=sys.stderr, flush=True)
-        return {"gave up": 1}
+        return None
 
 
 def round_of(room: client.Running, users: list[str], name: str, nb: nbformat.NotebookNode) -> tuple:
@@ -175,7 +175,7 @@ def round_of(room: client.Running, users: list[str], name: str, nb: nbformat.Not
 
 
 def summary(n: int, results: list[dict[str, float]], peak_mb: float) -> str:
-    done = [r for r in results if "gave up" not in r]
+    done = [r for r in results if r is not None]
     cells = []
     for step in STEPS:
         values = sorted(r[step] for r in done) or [float("nan")]

@@ -33,22 +33,6 @@ def cluster(tmp_path_factory):
         yield c
 
 
-def _client(cluster):
-    """A client of the test's own, with the grader's certificate.
-
-    distributed gives a new client's IO-loop thread a fixed 10 s to start (LoopRunner), and twice at
-    load 9 it missed them (an AssertionError inside distributed): a busy machine gets three tries.
-    """
-    for tries_left in (2, 1, 0):
-        try:
-            return distributed.Client(
-                cluster["address"], security=cluster["cluster"].security(), timeout="30s"
-            )
-        except AssertionError:
-            if not tries_left:
-                raise
-
-
 #: Generous: the two runs compared must both finish every submission on a machine busy with others.
 PATIENT = Settings(timeout=600)
 
@@ -93,7 +77,7 @@ def test_a_worker_without_a_certificate_cannot_join(cluster, tmp_path):
         )
     try:
         time.sleep(8)
-        with _client(cluster) as c:
+        with cluster["cluster"].client() as c:
             names = {w["name"] for w in c.scheduler_info()["workers"].values()}
         assert "intruder" not in names and names == {"w0", "w1"}
     finally:
@@ -106,7 +90,7 @@ def test_the_cluster_grades_the_examples_as_expected(cluster, tmp_path):
     assert outcome.grades_csv.read_text() == (ROOT / "grading" / "examples" / "EXPECTED.csv").read_text()
     assert outcome.isolated and outcome.mode in ("root", "userns")
     assert (tmp_path / "out" / "feedback" / "alice" / f"{ASSIGNMENT}.html").exists()
-    with _client(cluster) as c:
+    with cluster["cluster"].client() as c:
         # on each worker (a lambda travels by value): does it still hold a state and its workspace?
         kept = c.run(lambda: __import__("losslab_grader.worker", fromlist=["worker"])._state is not None)
     assert kept and not any(kept.values()), f"a worker kept the workspace after the batch: {kept}"
@@ -143,7 +127,7 @@ def test_a_worker_killed_mid_batch_loses_nobody(cluster, tmp_path):
     victim = cluster["workers"][0]
 
     def kill_when_busy():
-        with _client(cluster) as c:
+        with cluster["cluster"].client() as c:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 busy = {w for w, tasks in c.processing().items() if tasks}
