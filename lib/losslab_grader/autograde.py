@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import stat
+import time
 import uuid
 
 import zmq
@@ -42,6 +43,9 @@ from .sandbox import JAIL_CONNECTION, JAIL_IPC, Jail
 
 #: The key of a test cell's metadata where Verdict leaves its CellVerdict (and the mistakes matched).
 VERDICT_KEY = "losslab_verdict"
+#: The key, inside VERDICT_KEY, of the seconds the cell's matching with the known mistakes took
+#: (the worker takes it out: it is the grader's accounting, not the student's notebook).
+MATCHING_KEY = "matching_seconds"
 #: Environment variables of the grading process that reach the kernel too (nbgrader's documented
 #: way for a notebook to skip slow cells at grading is NBGRADER_EXECUTION).
 PASSED_ON = ("NBGRADER_EXECUTION",)
@@ -236,6 +240,7 @@ class Verdict(NbGraderPreprocessor):
             return cell, resources
         original = self.originals[gid]
         result = verdict.judge(cell, self.reference[gid], testcells.hidden_lines(original))
+        started = time.perf_counter()
         like = (
             []
             if result.passed
@@ -245,11 +250,12 @@ class Verdict(NbGraderPreprocessor):
                 if gid in cells and verdict.behaves_like(cell, *cells[gid])
             ]
         )
+        matching = time.perf_counter() - started
         cell.source = original
         if result.passed:
             cell.outputs = [new_output("stream", name="stdout", text="ok: every check matched\n")]
         else:
             text = "\n".join(result.messages)
             cell.outputs = [new_output("error", ename="CheckFailure", evalue=text, traceback=[text])]
-        cell.metadata[VERDICT_KEY] = {**result.as_metadata(), "mistakes": like}
+        cell.metadata[VERDICT_KEY] = {**result.as_metadata(), "mistakes": like, MATCHING_KEY: matching}
         return cell, resources

@@ -38,6 +38,9 @@ class SolutionError(RuntimeError):
 
 
 DEFAULTS = Settings()
+#: The timing (Outcome.timings) of matching failures with the known mistakes: seconds summed over
+#: every grading child, so the wall time it adds to the grading phase is about this / workers.
+MATCHING = "matching known mistakes (summed over children)"
 
 
 def isolation_mode(settings: Settings = DEFAULTS) -> str | None:
@@ -119,6 +122,8 @@ def grade(
                     results[r.student_id] = _store(out, assignment, r)
                     bar.update(r.status)
             again = retried()
+        if known:  # inside the grading phase, on every worker at once: its added wall time is this / workers
+            timings[MATCHING] = sum(r.matching for r in results.values())
     finally:
         shutil.rmtree(root, ignore_errors=True)
     notes = [*notes, *warnings, *_notes(results, again)]

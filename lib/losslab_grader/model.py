@@ -100,6 +100,7 @@ class TaskResult:
     answered: dict[str, bool] = field(default_factory=dict)  # written answer -> changed from the stub
     code: dict[str, str] = field(default_factory=dict)  # solution cell -> the student's source
     records: dict[str, dict] = field(default_factory=dict)  # record runs: grade_id -> {"records", "error"}
+    matching: float = 0.0  # seconds spent matching the failing cells with the known mistakes
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -125,8 +126,10 @@ class TaskResult:
             raise TypeError("bad reason")
         if not all(isinstance(k, str) and _number(v) for k, v in self.scores.items()):
             raise TypeError("bad scores")
-        if not _number(self.seconds) or not all(isinstance(m, str) for m in self.public_failures):
-            raise TypeError("bad seconds or failures")
+        if not (_number(self.seconds) and _number(self.matching)):
+            raise TypeError("bad seconds")
+        if not all(isinstance(m, str) for m in self.public_failures):
+            raise TypeError("bad failures")
         for text in (self.feedback, self.autograded, self.isolation):
             if text is not None and not isinstance(text, str):
                 raise TypeError("bad text field")

@@ -29,6 +29,7 @@ import re
 import shutil
 import signal
 import stat
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,17 +387,9 @@ def _grade(state: WorkerState, student: str, data: bytes, reference: dict, mista
     except (OSError, ValueError, RecursionError) as exc:
         return TaskResult(student, "invalid", str(exc)[:300] or type(exc).__name__)
     decoded, _ = verdict.decode_reference(reference)
-    known = {
-        name: {
-            gid: (
-                _with_tolerances(run["records"].get(gid, {}).get("records", []), decoded[gid]),
-                run["records"].get(gid, {}).get("error", ""),
-            )
-            for gid in decoded
-            if gid in run["records"]
-        }
-        for name, run in mistakes.items()
-    }
+    started = time.perf_counter()
+    known = _known(decoded, mistakes)
+    matching = time.perf_counter() - started
     answered = _answered(nb, state.known)
     try:
         executed = _autograde(state, student, nb, "record", reference=decoded, mistakes=known)
@@ -407,6 +400,7 @@ def _grade(state: WorkerState, student: str, data: bytes, reference: dict, mista
         for c in executed.cells
         if testcells.is_test_cell(c)
     }
+    matching += sum(v.pop(autograde.MATCHING_KEY, 0.0) for v in verdicts.values())
     scores = {gid: (a.tests[gid] if verdicts.get(gid, {}).get("passed") else 0.0) for gid in a.tests}
     failures = [
         f"{gid}: {v['messages'][0].splitlines()[0]}"[:240]
@@ -427,7 +421,23 @@ def _grade(state: WorkerState, student: str, data: bytes, reference: dict, mista
         mistakes=like,
         answered=answered,
         code=_own_code(nb),
+        matching=matching,
     )
+
+
+def _known(decoded: dict[str, list[verdict.Record]], mistakes: dict) -> dict[str, dict]:
+    """name -> {grade_id: (decoded records, error name)}: each known mistake's run, as Verdict compares it."""
+    return {
+        name: {
+            gid: (
+                _with_tolerances(run["records"].get(gid, {}).get("records", []), decoded[gid]),
+                run["records"].get(gid, {}).get("error", ""),
+            )
+            for gid in decoded
+            if gid in run["records"]
+        }
+        for name, run in mistakes.items()
+    }
 
 
 def _with_tolerances(raw: list, reference: list[verdict.Record]) -> list[verdict.Record]:

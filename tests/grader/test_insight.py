@@ -12,7 +12,7 @@ import html
 
 import pytest
 from grading_fixtures import COURSE, correct_sources, make_submission
-from losslab_grader import batch, mistakes
+from losslab_grader import autograde, batch, mistakes
 from losslab_grader.similarity import DEFAULT_THRESHOLD
 
 pytestmark = pytest.mark.slow
@@ -102,3 +102,13 @@ def test_the_known_mistakes_run_once_per_assignment(graded, tmp_path):
         A, graded["out"].parent / "subs", tmp_path / "out", course=COURSE, jobs=2, progress=False
     )
     assert {r.student_id: r.mistakes for r in again.rows} == {r.student_id: r.mistakes for r in o.rows}
+
+
+def test_the_matching_is_timed_in_the_children_and_kept_out_of_the_notebooks(graded):
+    """The report's phases include the matching's own seconds (what benchmarks/insight.py divides);
+    the autograded notebook and the feedback carry no trace of that accounting."""
+    o = graded["outcome"]
+    assert 0 < o.timings[batch.MATCHING] < o.timings["grading"] * o.jobs
+    assert batch.MATCHING in (graded["out"] / "report.html").read_text()
+    for page in (graded["out"] / "autograded").rglob("*.ipynb"):
+        assert autograde.MATCHING_KEY not in page.read_text()
