@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -67,6 +68,16 @@ def _forget() -> None:
     from . import worker
 
     worker.forget()
+
+
+def settle_failed_clients() -> None:
+    """Let the Clients whose construction failed close now, in a known place.
+
+    Such a Client lives on in reference cycles, and its ``__del__`` stops its loop under LoopRunner's
+    class-wide lock, which is not reentrant: run by the garbage collector inside the next Client's
+    start (which holds that lock), it waits for itself forever.
+    """
+    gc.collect()
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,7 @@ class Cluster:
             except AssertionError:
                 if not tries_left:
                     raise
+            settle_failed_clients()
 
     @contextlib.contextmanager
     def executor(self, bundle: Bundle):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from grading_fixtures import ASSIGNMENT, COURSE, ROOT, make_class
 from losslab_grader.batch import grade
-from losslab_grader.cluster import loopback
+from losslab_grader.cluster import loopback, settle_failed_clients
 from losslab_grader.model import Settings
 
 pytestmark = pytest.mark.slow
@@ -47,12 +47,14 @@ def test_a_client_without_a_certificate_cannot_connect(cluster):
     with pytest.raises((OSError, TypeError, ValueError, TimeoutError)):
         with distributed.Client(cluster["address"], timeout="5s"):
             pass
+    settle_failed_clients()  # else the next Client's start may collect it, and deadlock
     from distributed.security import Security
 
     stranger = Security.temporary()  # a certificate, but not one the course's CA signed
     with pytest.raises((OSError, TimeoutError)):
         with distributed.Client(cluster["address"], security=stranger, timeout="5s"):
             pass
+    settle_failed_clients()
 
 
 def test_a_worker_without_a_certificate_cannot_join(cluster, tmp_path):
