@@ -8,7 +8,8 @@
 # installs the rest. If python3 has no pip that can do this, the venv gets its
 # own pip (ensurepip) to bootstrap uv; and if uv cannot be had or fails, pip
 # installs the lock as before. Either way the only prerequisites are python3
-# and make. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
+# and make. The lock is installed as it is (--no-deps): it already holds every
+# dependency, less what the Makefile's LOCK_EXCLUDES leaves out on purpose. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
 # package (or `.venv/bin/python -m ensurepip` brings pip back).
 PYTHON ?= python3
 VENV   := .venv
@@ -26,11 +27,11 @@ define INSTALL_LOCK
 $(PYTHON) -m venv --without-pip $(VENV)
 @( ( $(PYTHON) -m pip $(PIPQ) --python $(VENV)/bin/python install "$(UV_PIN)" 2>/dev/null \
 	|| ( $(ENSUREPIP) && $(PIP) install "$(UV_PIN)" ) ) \
-	&& $(UV) -r requirements.lock \
+	&& $(UV) --no-deps -r requirements.lock \
 	&& $(UV) --no-deps -e . ) \
 || ( echo "uv could not install the lock: falling back to pip (slower)" \
 	&& $(ENSUREPIP) \
-	&& $(PIP) install -r requirements.lock \
+	&& $(PIP) install --no-deps -r requirements.lock \
 	&& $(PIP) install --no-deps -e . )
 endef
 

@@ -126,3 +126,19 @@ def test_environment_parser_reads_conda_pins():
     assert bound(conda_spec("=0.17.6"), ("==",)) == {"0.17.6"}
     assert bound(conda_spec(">=4.2,<5"), (">=",)) == {"4.2"}
     assert bound(conda_spec(">=4.2,<5"), ("<",)) == {"5"}
+
+
+def test_the_lock_leaves_out_what_the_makefile_excludes():
+    """LOCK_EXCLUDES (the Makefile says why) is absent from the lock, hence from every environment."""
+    excluded = re.search(r"^LOCK_EXCLUDES = (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    assert excluded and not {canonicalize_name(n) for n in excluded} & set(lock_pins())
+
+
+def test_reading_a_notebook_builds_no_iri_parser():
+    """nbformat validates with jsonschema, which imports rfc3987_syntax when it is installed (a second
+    of CPU building parsers), in every process that reads a notebook: kernels' drivers, nbgrader, servers."""
+    import subprocess
+
+    probe = "import nbformat, sys; print('rfc3987_syntax' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout
+    assert found.strip() == "False"

@@ -51,7 +51,7 @@ def installed(tmp_path_factory):
     ]
     steps = [
         [str(Path(sys.executable).with_name("uv")), "venv", "--quiet", "--python", sys.executable, str(venv)],
-        [*uv, "-r", str(ROOT / "requirements.lock")],
+        [*uv, "--no-deps", "-r", str(ROOT / "requirements.lock")],
         [*uv, "--no-deps", "--reinstall-package", "losslab", str(ROOT)],
     ]
     for step in steps:
