@@ -113,26 +113,40 @@ def browser():
         chromium.close()
 
 
-def _tab(browser, server, **options):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block", **options)
-    yield Browser(context.new_page(), server)
-    context.close()
+class Pages:
+    """Each page opened once, in a tab of its own, and kept for every test that reads it.
+
+    Loading a lecture and typesetting its formulas costs seconds of CPU, and no test here changes
+    what a page shows (axe adds its script; the colour scheme is set by the test that needs it).
+    """
+
+    def __init__(self, browser, base: str) -> None:
+        self.browser, self.base = browser, base
+        self.open: dict[str, Browser] = {}
+
+    def __getitem__(self, path: str) -> Browser:
+        if path not in self.open:
+            viewport = {"width": 1280, "height": 900}
+            context = self.browser.new_context(viewport=viewport, service_workers="block")
+            self.open[path] = Browser(context.new_page(), self.base)
+            self.open[path].open(path)
+        return self.open[path]
+
+    def close(self) -> None:
+        for tab in self.open.values():
+            tab.page.context.close()
 
 
-@pytest.fixture
-def tab(browser, server):
-    yield from _tab(browser, server)
-
-
-@pytest.fixture(params=["light", "dark"])
-def scheme_tab(request, browser, server):
-    """A tab whose browser prefers light or dark colours: the theme follows it."""
-    yield from _tab(browser, server, color_scheme=request.param)
+@pytest.fixture(scope="module")
+def pages(browser, server):
+    opened = Pages(browser, server)
+    yield opened
+    opened.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_math_offline(tab, path):
-    tab.open(path)
+def test_page_renders_math_offline(pages, path):
+    tab = pages[path]
     text = tab.prose()
     raw = [tex for tex in RAW_TEX if tex in text]
     assert not raw, f"{path} shows raw TeX {raw} after MathJax ran"
@@ -151,8 +165,8 @@ def test_page_renders_math_offline(tab, path):
     assert not tab.problems, f"{path}:\n" + "\n".join(tab.problems)
 
 
-def test_search_finds_hinge(tab):
-    tab.open("search.html?q=hinge")
+def test_search_finds_hinge(pages):
+    tab = pages["search.html?q=hinge"]
     results = tab.page.locator("ul.search li a")
     results.first.wait_for(timeout=20_000)
     hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
@@ -160,9 +174,9 @@ def test_search_finds_hinge(tab):
     assert not tab.problems, "\n".join(tab.problems)
 
 
-def test_downloads_are_served(tab, server):
+def test_downloads_are_served(pages, server):
     """The notebook and assignment links on a lecture page work when _site/ is served alone."""
-    tab.open(PAGES[1])
+    tab = pages[PAGES[1]]
     links = tab.page.locator("a[href$='.ipynb']")
     hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
     assert any(h.startswith("notebooks/") for h in hrefs), f"no notebook download among {hrefs}"
@@ -178,12 +192,19 @@ def axe():
     return axe_core()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", PAGES + SPHINX_PAGES)
-def test_page_has_no_serious_accessibility_fault(scheme_tab, axe, path):
-    """axe-core's rules (WCAG 2.x A and AA, and best practice) on the page as a reader gets it."""
-    scheme_tab.open(path)
-    scheme_tab.page.add_script_tag(path=str(axe))
-    violations = scheme_tab.page.evaluate("""async () => {
+def test_page_has_no_serious_accessibility_fault(pages, axe, path, scheme):
+    """axe-core's rules (WCAG 2.x A and AA, and best practice) on the page as a reader gets it, in the
+    light and the dark colours (the browser prefers one, and the theme follows it)."""
+    tab = pages[path]
+    tab.page.emulate_media(color_scheme=scheme)
+    tab.page.wait_for_function("scheme => document.documentElement.dataset.theme === scheme", arg=scheme)
+    # the theme fades between its colours: axe must see where they end, not a mixture
+    tab.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    if not tab.page.evaluate("() => Boolean(window.axe)"):
+        tab.page.add_script_tag(path=str(axe))
+    violations = tab.page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ["violations"]});
         return result.violations.map(v => ({
             rule: v.id, impact: v.impact, help: v.help,
@@ -193,13 +214,13 @@ def test_page_has_no_serious_accessibility_fault(scheme_tab, axe, path):
     faults = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not faults, f"{path}:\n" + "\n".join(
         f"[{v['impact']}] {v['rule']}: {v['help']}\n    " + "\n    ".join(v["where"]) for v in faults)
-    assert not scheme_tab.problems, f"{path}:\n" + "\n".join(scheme_tab.problems)
+    assert not tab.problems, f"{path}:\n" + "\n".join(tab.problems)
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_formula_is_readable_by_a_screen_reader(tab, path):
+def test_every_formula_is_readable_by_a_screen_reader(pages, path):
     """Each typeset formula hides its glyphs from assistive technology and carries MathML in their place."""
-    tab.open(path)
+    tab = pages[path]
     formulas = tab.page.evaluate("""() => (window.MathJax && MathJax.Hub ? MathJax.Hub.getAllJax() : [])
         .map(jax => {
             const frame = document.getElementById(jax.inputID + "-Frame");
