@@ -1,19 +1,28 @@
-"""Run each lecture notebook at most once per pytest session.
+"""Run each lecture notebook at most once per test run, however many xdist workers ask.
 
 test_notebooks.py checks the executed notebooks and test_site.py renders
 them; both ask ``executed(path)``, which executes a notebook the first time
 (with losslab_grader.site's ``execute``, as ``make site`` does: fresh kernel,
 cwd notebooks/, LOSSLAB_STATIC=1, headless matplotlib) and afterwards returns
-the same result, or raises the same error, from a session-wide cache. The
-site's execution cache between builds is not used: tests run every lecture.
+the same result, or raises LectureFailed with the same report. The site's
+execution cache between builds is not used: tests run every lecture.
 
 ``built_site()`` renders those executed notebooks with the site's ``render``
-(Sphinx) once per session, for test_site.py and test_site_browser.py alike.
+(Sphinx) once, for test_site.py and test_site_browser.py alike.
+
+Under xdist the tests' conftest gives ``share_in`` a folder every worker of the
+run sees (pytest's base temporary folder): the first worker to need a lecture or
+the site makes it there under a file lock, the others wait and read it. Each
+lecture costs seconds of CPU and the site a minute, and the modules that need
+them run in different workers.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import json
 import re
 import shutil
 import tempfile
@@ -33,44 +42,75 @@ def lecture_notebooks() -> list[Path]:
     return COURSE.lectures()
 
 
-_cache: dict[Path, tuple[nbformat.NotebookNode, float] | BaseException] = {}
+class LectureFailed(RuntimeError):
+    """A lecture raised (here or in another worker); the message is nbclient's report of the cell."""
+
+
+#: The folder where executed lectures and the site are kept: every worker's of this run, or this process's.
+_shared: list[Path] = []
+
+
+def share_in(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _shared[:] = [folder]
+
+
+@contextlib.contextmanager
+def _made_once(name: str):
+    """(folder, whether the work is still to do) under a lock every worker of the run respects."""
+    if not _shared:  # one process: a folder of its own
+        _shared.append(Path(tempfile.mkdtemp(prefix="losslab-test-lectures-")))
+        atexit.register(shutil.rmtree, _shared[0], True)
+    folder = _shared[0]
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder, not (folder / f"{name}.done").exists()
+
+
+_cache: dict[Path, tuple[nbformat.NotebookNode, float] | str] = {}
 
 
 def executed(path: Path) -> tuple[nbformat.NotebookNode, float]:
     """The notebook at ``path`` after a run in a fresh kernel, and the seconds it took."""
     path = Path(path).resolve()
     if path not in _cache:
-        try:
-            _cache[path] = site.execute(path)
-        except Exception as exc:  # remembered, so a second caller sees the same failure
-            _cache[path] = exc
+        with _made_once(path.stem) as (folder, todo):
+            done = folder / f"{path.stem}.done"
+            if todo:
+                try:
+                    nb, seconds = site.execute(path)
+                    nbformat.write(nb, folder / path.name)
+                    done.write_text(json.dumps({"seconds": seconds}))
+                except Exception as exc:  # remembered, so every caller sees the same failure
+                    done.write_text(json.dumps({"failed": f"{type(exc).__name__}: {exc}"}))
+            result = json.loads(done.read_text())
+            _cache[path] = result.get("failed") or (
+                nbformat.read(folder / path.name, as_version=4), result["seconds"]
+            )
     result = _cache[path]
-    if isinstance(result, BaseException):
-        raise result
+    if isinstance(result, str):
+        raise LectureFailed(result)
     return result
-
-
-_site: list[Path | BaseException] = []
 
 
 def built_site() -> Path:
-    """The course site (``make site``'s output) built from the executed lectures, once per session.
+    """The course site (``make site``'s output) built from the executed lectures, once per run.
 
-    Raises the first notebook's failure, or site.SphinxFailed, every time it is asked.
+    Raises LectureFailed for the first lecture that fails, or the report of Sphinx's failure.
     """
-    if not _site:
-        try:
-            notebooks = {path: executed(path)[0] for path in lecture_notebooks()}
-            tmp = Path(tempfile.mkdtemp(prefix="losslab-test-site-"))
-            atexit.register(shutil.rmtree, tmp, True)
-            site.render(COURSE, notebooks, tmp / "_site")
-            _site.append(tmp / "_site")
-        except Exception as exc:
-            _site.append(exc)
-    result = _site[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    with _made_once("site") as (folder, todo):
+        done = folder / "site.done"
+        if todo:
+            try:
+                notebooks = {path: executed(path)[0] for path in lecture_notebooks()}
+                site.render(COURSE, notebooks, folder / "_site")
+                done.write_text("")
+            except Exception as exc:
+                done.write_text(f"{type(exc).__name__}: {exc}")
+        failure = done.read_text()
+    if failure:
+        raise LectureFailed(failure)
+    return folder / "_site"
 
 
 def _texts(output) -> list[str]:

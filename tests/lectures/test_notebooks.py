@@ -13,8 +13,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
-from notebook_runner import NOTEBOOK_DIR, executed, lecture_notebooks, output_problems, strip_ansi
+from notebook_runner import (
+    NOTEBOOK_DIR,
+    LectureFailed,
+    executed,
+    lecture_notebooks,
+    output_problems,
+    strip_ansi,
+)
 
 NOTEBOOKS = lecture_notebooks()
 IDS = [path.stem for path in NOTEBOOKS]
@@ -150,7 +156,7 @@ def test_links_to_notebooks_resolve(path):
 def test_notebook_runs_cleanly(path):
     try:
         nb, _ = executed(path)
-    except CellExecutionError as exc:
+    except LectureFailed as exc:
         pytest.fail(f"{path.name} failed:\n{strip_ansi(str(exc))}", pytrace=False)
     problems = output_problems(nb)
     assert not problems, f"{path.name}:\n\n" + "\n\n".join(problems)
