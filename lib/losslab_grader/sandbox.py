@@ -60,6 +60,10 @@ JAIL_IPC = "/tmp/kernel"
 JAIL_CONNECTION = "/run/kernel.json"
 #: The packages of the course that a kernel must never reach, wherever they are installed.
 COURSE_PACKAGES = ("losslab", "losslab_grader")
+#: Packages a grading kernel goes without: ipykernel imports debugpy when it can, for JupyterLab's
+#: debugger. Nobody attaches a debugger to a grading kernel, and that import is half a second of
+#: CPU per kernel, a fifth of grading a short notebook.
+NOT_FOR_GRADING = ("debugpy",)
 
 # Runs inside the jail, as root (root mode) or as the instructor (rootless), before the kernel:
 # limits, then copies of seed files into the tmpfs, then the uid drop, then exec. Standard library only.
@@ -252,6 +256,16 @@ def course_copies(bound: list[str], extra: list[Path] = ()) -> list[str]:
     real_roots = [Path(os.path.realpath(r)) for r in roots]
     under = {p for p in resolved if any(p == r or r in p.parents for r in real_roots)}
     return sorted(str(p) for p in under)
+
+
+def unused_in_grading(bound: list[str]) -> list[str]:
+    """The folders, under the bound roots, that this interpreter imports NOT_FOR_GRADING from (to mask)."""
+    real_roots = [Path(os.path.realpath(r)) for r in bound if os.path.isdir(r)]
+    found = set()
+    for package in NOT_FOR_GRADING:
+        spec = importlib.util.find_spec(package)
+        found |= {Path(os.path.realpath(p)) for p in ((spec and spec.submodule_search_locations) or [])}
+    return sorted(str(p) for p in found if any(r in p.parents for r in real_roots))
 
 
 # --- the kernels' uids (root mode) ----------------------------------------------------------------------

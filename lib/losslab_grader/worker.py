@@ -165,7 +165,10 @@ def _jail(bundle: Bundle, root: Path, mode: str | None, slot: int, limit: limits
             (str(root / "jail-lib"), f"{workspace.JAIL_COURSE}/lib"),
             (str(root / "data"), f"{workspace.JAIL_COURSE}/data"),
         ],
-        masks=sandbox.course_copies(binds, [Path(p) for p in bundle.hide]),
+        masks=[
+            *sandbox.course_copies(binds, [Path(p) for p in bundle.hide]),
+            *sandbox.unused_in_grading(binds),
+        ],
         copy=[(str(root / "seed" / "mplconfig"), "/tmp/mplconfig")],
         env={**env, "PYTHONPATH": f"{workspace.JAIL_COURSE}/lib"},
         prefix=limit.prefix(),

@@ -101,3 +101,19 @@ def test_a_jail_shows_nothing_but_what_a_kernel_needs(tmp_path, monkeypatch):
     assert info["cwd"] == "/tmp" and info["net"] == ["lo"] and info["pids"] <= 3
     assert "INSTRUCTOR_SECRET" not in info["env"]
     assert info["seen"] == dict.fromkeys(secret, False)
+
+
+@needs_jail
+def test_a_grading_kernel_goes_without_the_debugger():
+    """ipykernel finds no debugpy in the jail, so it does not spend half a second importing it."""
+    binds = sandbox.python_paths()
+    masked = sandbox.unused_in_grading(binds)
+    assert [os.path.basename(m) for m in masked] == ["debugpy"]
+    jail = sandbox.Jail(
+        MODE, uid=Settings().kernel_uids if MODE == "root" else None, binds=binds, masks=masked, quiet=False
+    )
+    probe = "import ipykernel.debugger as d; print(d._is_debugpy_available)"
+    res = subprocess.run(
+        sandbox.command([sys.executable, "-c", probe], jail), capture_output=True, text=True, timeout=60
+    )
+    assert (res.returncode, res.stdout.strip()) == (0, "False"), res.stderr
