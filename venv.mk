@@ -9,7 +9,11 @@
 # own pip (ensurepip) to bootstrap uv; and if uv cannot be had or fails, pip
 # installs the lock as before. Either way the only prerequisites are python3
 # and make. The lock is installed as it is (--no-deps): it already holds every
-# dependency, less what the Makefile's LOCK_EXCLUDES leaves out on purpose. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
+# dependency, less what the Makefile's LOCK_EXCLUDES leaves out on purpose.
+# uv compiles the bytecode as it installs (pip does by default): where Python
+# may not write it (PYTHONDONTWRITEBYTECODE, as in many CI images, or an
+# environment its users cannot write) every process would otherwise compile
+# what it imports, e.g. three seconds of CPU to start nbgrader instead of one. The venv holds uv, not pip: `.venv/bin/uv pip install NAME` adds a
 # package (or `.venv/bin/python -m ensurepip` brings pip back).
 PYTHON ?= python3
 VENV   := .venv
@@ -19,7 +23,7 @@ STAMP  := $(VENV)/.installed
 UV_PIN  = $(shell grep -m1 '^uv==' requirements.lock | cut -d' ' -f1)
 PIPQ    = --quiet --disable-pip-version-check
 PIP     = $(VENV)/bin/python -m pip $(PIPQ)
-UV      = $(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python
+UV      = $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(VENV)/bin/python
 ENSUREPIP = ( $(VENV)/bin/python -m pip --version >/dev/null 2>&1 || $(VENV)/bin/python -m ensurepip --default-pip >/dev/null )
 
 define INSTALL_LOCK

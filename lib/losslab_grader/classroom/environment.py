@@ -62,6 +62,7 @@ def build(room: Classroom, course: Path) -> None:
         "--quiet",
         "--link-mode",
         "copy",
+        "--compile-bytecode",  # the students cannot write it there, and would compile at every start
         "--python",
         str(room.bin / "python"),
     ]
