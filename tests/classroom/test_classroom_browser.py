@@ -155,6 +155,9 @@ def test_the_instructor_grades_a_written_answer_and_the_lms_file_has_it(browser,
         # In its own tab: the frame inside JupyterLab is blank on JupyterHub >= 4.1 (nbgrader #1870).
         page.goto(f"{room.url}/user/{INSTRUCTOR}/formgrader/gradebook/{A}/{A}")
         page.locator("a", has_text="Submission #").first.click()
+        # the page fetches each grade, then draws it into its input: a score typed before that is
+        # overwritten, and the change that saves it never fires (seen once the suite ran faster)
+        page.wait_for_load_state("networkidle")
         score = page.locator("input.score#q_kink")
         score.fill("2")
         score.press("Tab")  # a change saves it
