@@ -20,12 +20,11 @@ them run in different workers.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import fcntl
-import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -55,42 +54,48 @@ def share_in(folder: Path) -> None:
     _shared[:] = [folder]
 
 
-@contextlib.contextmanager
-def _made_once(name: str):
-    """(folder, whether the work is still to do) under a lock every worker of the run respects."""
+def _made_once(name: str, make: Callable[[Path], None]) -> Path:
+    """The run's folder once make(folder) has run there for name, here or in another worker.
+
+    Under a lock every worker respects; raises LectureFailed with make's failure, every time.
+    """
     if not _shared:  # one process: a folder of its own
         _shared.append(Path(tempfile.mkdtemp(prefix="losslab-test-lectures-")))
         atexit.register(shutil.rmtree, _shared[0], True)
-    folder = _shared[0]
+    folder, done = _shared[0], _shared[0] / f"{name}.done"
     with open(folder / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        yield folder, not (folder / f"{name}.done").exists()
+        if not done.exists():
+            try:
+                make(folder)
+                done.write_text("")
+            except Exception as exc:  # remembered, so every caller sees the same failure
+                done.write_text(f"{type(exc).__name__}: {exc}")
+        failure = done.read_text()
+    if failure:
+        raise LectureFailed(failure)
+    return folder
 
 
-_cache: dict[Path, tuple[nbformat.NotebookNode, float] | str] = {}
+_cache: dict[Path, tuple[nbformat.NotebookNode, float]] = {}
 
 
 def executed(path: Path) -> tuple[nbformat.NotebookNode, float]:
     """The notebook at ``path`` after a run in a fresh kernel, and the seconds it took."""
     path = Path(path).resolve()
+
+    def run(folder: Path) -> None:
+        nb, seconds = site.execute(path)
+        nbformat.write(nb, folder / path.name)
+        (folder / f"{path.stem}.seconds").write_text(repr(seconds))
+
     if path not in _cache:
-        with _made_once(path.stem) as (folder, todo):
-            done = folder / f"{path.stem}.done"
-            if todo:
-                try:
-                    nb, seconds = site.execute(path)
-                    nbformat.write(nb, folder / path.name)
-                    done.write_text(json.dumps({"seconds": seconds}))
-                except Exception as exc:  # remembered, so every caller sees the same failure
-                    done.write_text(json.dumps({"failed": f"{type(exc).__name__}: {exc}"}))
-            result = json.loads(done.read_text())
-            _cache[path] = result.get("failed") or (
-                nbformat.read(folder / path.name, as_version=4), result["seconds"]
-            )
-    result = _cache[path]
-    if isinstance(result, str):
-        raise LectureFailed(result)
-    return result
+        folder = _made_once(path.stem, run)
+        _cache[path] = (
+            nbformat.read(folder / path.name, as_version=4),
+            float((folder / f"{path.stem}.seconds").read_text()),
+        )
+    return _cache[path]
 
 
 def built_site() -> Path:
@@ -98,19 +103,11 @@ def built_site() -> Path:
 
     Raises LectureFailed for the first lecture that fails, or the report of Sphinx's failure.
     """
-    with _made_once("site") as (folder, todo):
-        done = folder / "site.done"
-        if todo:
-            try:
-                notebooks = {path: executed(path)[0] for path in lecture_notebooks()}
-                site.render(COURSE, notebooks, folder / "_site")
-                done.write_text("")
-            except Exception as exc:
-                done.write_text(f"{type(exc).__name__}: {exc}")
-        failure = done.read_text()
-    if failure:
-        raise LectureFailed(failure)
-    return folder / "_site"
+
+    def build(folder: Path) -> None:
+        site.render(COURSE, {path: executed(path)[0] for path in lecture_notebooks()}, folder / "_site")
+
+    return _made_once("site", build) / "_site"
 
 
 def _texts(output) -> list[str]:

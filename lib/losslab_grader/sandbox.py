@@ -247,25 +247,30 @@ def course_copies(bound: list[str], extra: list[Path] = ()) -> list[str]:
             for package in COURSE_PACKAGES:
                 found |= {Path(p) for p in glob.glob(str(root / site / package))}
         found |= {Path(p) for p in glob.glob(str(root / "pkgs" / "losslab-*"))}  # conda's cache
-    for package in COURSE_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            found.add(Path(location))
+    found |= _imported_from(COURSE_PACKAGES)
     found |= {Path(p) for p in extra}
-    resolved = {Path(os.path.realpath(p)) for p in found if os.path.isdir(p)}
-    real_roots = [Path(os.path.realpath(r)) for r in roots]
-    under = {p for p in resolved if any(p == r or r in p.parents for r in real_roots)}
-    return sorted(str(p) for p in under)
+    return _under(found, roots)
 
 
 def unused_in_grading(bound: list[str]) -> list[str]:
     """The folders, under the bound roots, that this interpreter imports NOT_FOR_GRADING from (to mask)."""
-    real_roots = [Path(os.path.realpath(r)) for r in bound if os.path.isdir(r)]
+    return _under(_imported_from(NOT_FOR_GRADING), [Path(p) for p in bound if os.path.isdir(p)])
+
+
+def _imported_from(packages: tuple[str, ...]) -> set[Path]:
+    """The folders this interpreter imports these packages from (an editable install's too)."""
     found = set()
-    for package in NOT_FOR_GRADING:
+    for package in packages:
         spec = importlib.util.find_spec(package)
-        found |= {Path(os.path.realpath(p)) for p in ((spec and spec.submodule_search_locations) or [])}
-    return sorted(str(p) for p in found if any(r in p.parents for r in real_roots))
+        found |= {Path(p) for p in ((spec and spec.submodule_search_locations) or [])}
+    return found
+
+
+def _under(paths: set[Path], roots: list[Path]) -> list[str]:
+    """The folders among paths that lie at or under one of the roots, links resolved on both sides."""
+    resolved = {Path(os.path.realpath(p)) for p in paths if os.path.isdir(p)}
+    real_roots = [Path(os.path.realpath(r)) for r in roots]
+    return sorted(str(p) for p in resolved if any(p == r or r in p.parents for r in real_roots))
 
 
 # --- the kernels' uids (root mode) ----------------------------------------------------------------------

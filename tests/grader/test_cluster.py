@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, ROOT, make_class
+from grading_fixtures import ASSIGNMENT, COURSE, PATIENT, ROOT, make_class
 from losslab_grader.batch import grade
 from losslab_grader.cluster import loopback, settle_failed_clients
-from losslab_grader.model import Settings
 
 pytestmark = pytest.mark.slow
 distributed = pytest.importorskip("distributed")
@@ -32,10 +31,6 @@ EXAMPLES = ROOT / "grading" / "examples" / ASSIGNMENT
 def cluster(tmp_path_factory):
     with loopback(tmp_path_factory.mktemp("cluster")) as c:
         yield c
-
-
-#: Generous: the two runs compared must both finish every submission on a machine busy with others.
-PATIENT = Settings(timeout=600)
 
 
 def _on_cluster(cluster, subs: Path, out: Path):

@@ -7,16 +7,12 @@ import html
 import re
 
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, ROOT, hidden_test_lines
+from grading_fixtures import ASSIGNMENT, COURSE, PATIENT, ROOT, hidden_test_lines
 from losslab_grader.batch import grade
-from losslab_grader.model import Settings
 
 EXAMPLES = ROOT / "grading" / "examples"
 
 pytestmark = pytest.mark.slow
-#: Generous, since no example hangs: on a machine at load 9 a stub took over the default 120 s once,
-#: and two runs compared must not depend on the machine's speed.
-PATIENT = Settings(timeout=600)
 
 
 @pytest.fixture(scope="module")
