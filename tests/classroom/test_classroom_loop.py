@@ -199,6 +199,16 @@ def test_nothing_of_the_instructors_is_readable_by_a_student(room, graded):
     )
 
 
+def test_a_student_can_write_nothing_in_the_shared_environment(room, graded):
+    """Every server (the instructor's formgrader too) runs from it: a file a student could change there,
+    a compiled .pyc above all (Python prefers it to its source), would run as everyone who starts one."""
+    env = room.room.bin.parent
+    res = room.as_user(GRACE, "find", str(env), "-writable", "-not", "-type", "l", timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "", f"writable by a student:\n{res.stdout[:2000]}"
+    assert list(env.rglob("numpy/__pycache__/*.pyc")), "the environment holds its bytecode, compiled"
+
+
 SEARCH = r"""
 import os, sys
 needles = [n.encode() for n in sys.argv[1].split("\n") if n]
