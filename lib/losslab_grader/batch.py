@@ -345,7 +345,9 @@ def _clean_out(out: Path) -> None:
             *[p.name for p in out.glob("*.png")],
         ]:
             (out / old).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
+    # a folder it makes is the instructor's alone: grades and feedback are every student's business but
+    # the instructor's, and on a shared server others have shells (an existing folder keeps its mode)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _store(out: Path, assignment: str, r: TaskResult) -> TaskResult:

@@ -33,6 +33,7 @@ def test_console_command_end_to_end(tmp_path):
     ]
     header = (tmp_path / "out" / "grades.csv").read_text().splitlines()[0]
     assert header.startswith("student_id,score,max_score,status,test_")
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700  # the folder it made: the instructor's alone
 
 
 def _perturbing(bundle, student, data, reference, mistakes):
