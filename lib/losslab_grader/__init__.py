@@ -31,6 +31,7 @@ The other flows, each a module with its console command (or make target):
     demo         losslab-grade-demo: a made class to try the grader on
     classroom    losslab-classroom: JupyterHub for a roster, graded with the above (its own map)
     makeargs     the make targets' ARGS="…", split into words (never shell text)
+    leftovers    folders that must not outlive their run, and removing those a killed run left
 
 Grades are decided in the grader's own process from plain data: see verdict and
 autograde, and README's "How grades are decided".

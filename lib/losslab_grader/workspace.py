@@ -28,7 +28,7 @@ import nbformat
 import numpy as np
 from traitlets.config import Config
 
-from . import testcells
+from . import leftovers, testcells
 from .course import Course
 from .model import Assignment
 
@@ -39,12 +39,20 @@ GRADER_ONLY = {"digits.npz": ("X_test", "y_test")}
 #: Where the jail shows the course library and data.
 JAIL_COURSE = "/course"
 PARTS = ("template", "jail-lib", "seed", "data")
+PREFIX = "losslab-grade-"
 
 
 def private_root() -> Path:
-    """A fresh folder only this user can enter (0700): in memory (/dev/shm) when possible."""
+    """A fresh folder only this user can enter (0700): in memory (/dev/shm) when possible.
+
+    Workspaces that a killed run left (their owner process is gone) are removed first: in /dev/shm
+    each would hold memory until the machine restarts.
+    """
     shm = Path("/dev/shm")
-    return Path(tempfile.mkdtemp(prefix="losslab-grade-", dir=shm if os.access(shm, os.W_OK) else None))
+    parent = Path(shm if os.access(shm, os.W_OK) else tempfile.gettempdir())
+    for old in leftovers.abandoned(parent, PREFIX):
+        shutil.rmtree(old, ignore_errors=True)
+    return leftovers.claim(Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent)))
 
 
 def nbgrader_config(course_config: Config, ws: Path) -> Config:
@@ -259,6 +267,10 @@ def pack(root: Path) -> bytes:
 def unpack(data: bytes) -> Path:
     """A packed workspace unpacked into a fresh private folder (the archive read as data only)."""
     root = private_root()
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        tar.extractall(root, filter="data")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            tar.extractall(root, filter="data")
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     return root

@@ -3,12 +3,10 @@ exchange's collect rule, the Kubernetes files."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from losslab_grader.classroom import client, environment, export
+from losslab_grader.classroom import environment, export
 from losslab_grader.classroom.state import ClassroomError, read_roster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,23 +66,3 @@ def test_kubernetes_files_parse_and_build_from_the_lock():
     assert "pip install --no-deps -r /opt/losslab/requirements.lock" in docker
     copied = [line.split()[1] for line in docker.splitlines() if line.startswith("COPY")]
     assert "lib/losslab" in copied and not [c for c in copied if c in ("lib", ".", "solutions", "tests")]
-
-
-def test_only_a_dead_runs_classrooms_are_abandoned(tmp_path):
-    """What a killed test run left is taken down by the next; a live run's, or any other, never is."""
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    mine = client._process_identity(os.getpid())
-    for name, owner in [
-        ("live", mine),
-        ("killed", mine.replace(f" {os.getpid()} ", f" {dead.pid} ")),
-        ("reused-pid", mine.rsplit(" ", 1)[0] + " 1"),  # same pid, another start time
-        ("garbled", "not an owner"),
-        ("not-made-here", None),
-    ]:
-        state = tmp_path / f"losslab-classroom-{name}"
-        state.mkdir()
-        if owner is not None:
-            (state / client.OWNER).write_text(owner)
-    found = [p.name.removeprefix("losslab-classroom-") for p in client.abandoned(tmp_path)]
-    assert found == ["garbled", "killed", "reused-pid"]

@@ -68,11 +68,14 @@ def test_pack_and_unpack(tmp_path):
         shutil.rmtree(root)
 
 
-def test_unpack_refuses_paths_outside_the_workspace():
+def test_unpack_refuses_paths_outside_the_workspace(tmp_path, monkeypatch):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         info = tarfile.TarInfo("../escaped.txt")
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
+    monkeypatch.setattr(workspace.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(workspace.os, "access", lambda *a: False)  # not /dev/shm: the test's own folder
     with pytest.raises(tarfile.TarError):
         workspace.unpack(buf.getvalue())
+    assert not list(tmp_path.iterdir())  # the refused archive's folder is gone with it

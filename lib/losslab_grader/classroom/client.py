@@ -8,8 +8,8 @@
 Everything binds to 127.0.0.1, every wait is bounded, and leaving the block stops
 the hub and removes the accounts and the state even when a test failed. A run killed before it could
 (SIGKILL, a machine stopped mid-run) leaves its accounts behind, and the next `setup` would refuse
-them; so each classroom made here names the process that owns it, and the next one takes down those
-whose owner is gone. A classroom not made here has no owner file and is never touched.
+them; so each classroom made here is claimed by its process (:mod:`..leftovers`), and the next one
+takes down those whose owner is gone. A classroom not made here is never touched.
 """
 
 from __future__ import annotations
@@ -27,53 +27,12 @@ from pathlib import Path
 
 import requests
 
+from .. import leftovers
 from .accounts import read_passwords
 from .state import Classroom
 
 COMMAND = [sys.executable, "-m", "losslab_grader.classroom"]
-OWNER = "made-by-client"  # in the state folder: "<boot id> <pid> <start time>" of the process that made it
 STATE_PARENT = Path("/srv")
-
-
-def _process_identity(pid: int) -> str:
-    """pid with this boot and its start time, so that a reused pid is not taken for its old owner."""
-    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    return f"{boot} {pid} {started}"
-
-
-def abandoned(parent: Path = STATE_PARENT) -> list[Path]:
-    """The classrooms under parent that this module made for a process no longer running."""
-    found = []
-    for owner in sorted(parent.glob(f"losslab-classroom-*/{OWNER}")):
-        # `down` removes the accounts a state lists: only a state this user made may be taken down.
-        if any(p.is_symlink() or p.stat().st_uid != os.geteuid() for p in (owner, owner.parent)):
-            continue
-        words = owner.read_text().split()
-        try:
-            alive = len(words) == 3 and _process_identity(int(words[1])) == " ".join(words)
-        except (OSError, ValueError, IndexError):
-            alive = False
-        if not alive:
-            found.append(owner.parent)
-    return found
-
-
-def unusable_here() -> str:
-    """Why a classroom cannot run on this machine ('' when it can): the reason a test skips with."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        return (
-            "the classroom creates one Unix account per student and runs JupyterHub's LocalProcessSpawner: "
-            "run as root (as CI does)"
-        )
-    for tool in ("useradd", "userdel", "chpasswd", "runuser", "git"):
-        if shutil.which(tool) is None:
-            return f"the classroom needs `{tool}` on PATH"
-    if shutil.which("npm") is None and shutil.which("apt-get") is None:
-        return "the classroom's proxy comes from npm: install nodejs and npm"
-    if not Path("/usr/bin/python3").exists():
-        return "the classroom's environment is built with /usr/bin/python3 (apt-get install python3-venv)"
-    return ""
 
 
 def free_ports(n: int = 3) -> int:
@@ -117,13 +76,13 @@ class Running:
     def __init__(self, roster: dict[str, str], folder: Path, course: Path):
         self.roster, self.folder = roster, Path(folder)
         self.course_source = private_copy(course, self.folder / "private")
-        for old in abandoned():
+        for old in leftovers.abandoned(STATE_PARENT, "losslab-classroom-"):
             subprocess.run([*COMMAND, "--state", str(old), "down"], capture_output=True, timeout=180)
         # Not under pytest's 0700 folder: every student must traverse it.
         parent = STATE_PARENT if STATE_PARENT.is_dir() else None
         self.state = Path(tempfile.mkdtemp(prefix="losslab-classroom-", dir=parent))
         os.chmod(self.state, 0o755)
-        (self.state / OWNER).write_text(_process_identity(os.getpid()))
+        leftovers.claim(self.state)
         self.port = free_ports()
         self.url = f"http://127.0.0.1:{self.port}"
         self.hub_proc: subprocess.Popen | None = None
