@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, correct_sources, make_submission
+from grading_fixtures import ASSIGNMENT, COURSE, PATIENT, correct_sources, make_submission
 from losslab_grader import batch, outputs, worker
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,9 @@ def _perturbing(bundle, student, data, reference, mistakes):
 
 def test_a_run_takes_its_reference_and_its_task_as_parameters(tmp_path):
     make_submission(tmp_path / "subs" / "amy.ipynb", correct_sources())
-    first = batch.grade(A, tmp_path / "subs", tmp_path / "out1", course=COURSE, jobs=1, progress=False)
+    first = batch.grade(
+        A, tmp_path / "subs", tmp_path / "out1", course=COURSE, jobs=1, progress=False, settings=PATIENT
+    )
     assert first.by_student()["amy"].score == 11 and first.reference
     again = batch.grade(
         A,
@@ -58,6 +60,7 @@ def test_a_run_takes_its_reference_and_its_task_as_parameters(tmp_path):
         progress=False,
         reference=first.reference,
         task=_perturbing,
+        settings=PATIENT,
     )
     assert again.by_student()["amy"].score == 0
 
@@ -65,7 +68,14 @@ def test_a_run_takes_its_reference_and_its_task_as_parameters(tmp_path):
 def test_without_the_sandbox_the_run_says_so(tmp_path):
     make_submission(tmp_path / "subs" / "amy.ipynb", correct_sources())
     outcome = batch.grade(
-        A, tmp_path / "subs", tmp_path / "out", course=COURSE, jobs=1, progress=False, isolate=False
+        A,
+        tmp_path / "subs",
+        tmp_path / "out",
+        course=COURSE,
+        jobs=1,
+        progress=False,
+        isolate=False,
+        settings=PATIENT,
     )
     assert outcome.rows[0].score == 11 and outcome.rows[0].status == "ok"
     assert any("NOT ISOLATED" in w for w in outcome.warnings)
@@ -92,7 +102,9 @@ def test_nothing_a_submission_leaves_reaches_the_next_one(tmp_path):
     make_submission(tmp_path / "subs" / "aleaver.ipynb", good, prepend=LEAVE.format(token="t1"))
     make_submission(tmp_path / "subs" / "bpeeker.ipynb", good, prepend=PEEK)
     make_submission(tmp_path / "subs" / "chonest.ipynb", good)
-    o = batch.grade(A, tmp_path / "subs", tmp_path / "out", course=COURSE, jobs=1, progress=False)
+    o = batch.grade(
+        A, tmp_path / "subs", tmp_path / "out", course=COURSE, jobs=1, progress=False, settings=PATIENT
+    )
     assert [(r.student_id, r.status, r.score) for r in o.rows] == [
         ("aleaver", "ok", 11),
         ("bpeeker", "ok", 11),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from browser import launch
-from grading_fixtures import ASSIGNMENT, MARKDOWN_SCRIPT, SCRIPTS, correct_sources, make_submission
+from grading_fixtures import ASSIGNMENT, MARKDOWN_SCRIPT, PATIENT, SCRIPTS, correct_sources, make_submission
 from losslab_grader.batch import grade
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,9 @@ def graded(tmp_path_factory):
             prepend=SCRIPTS["display"],
             edit={"q_templates": MARKDOWN_SCRIPT},
         )
-    return grade(ASSIGNMENT, base / "subs", base / "out", jobs=1, progress=False, similarity=0.0)
+    return grade(
+        ASSIGNMENT, base / "subs", base / "out", jobs=1, progress=False, similarity=0.0, settings=PATIENT
+    )
 
 
 # the similarity page is the side-by-side view of the pair (scripter, copier)

@@ -11,7 +11,7 @@ import csv
 import html
 
 import pytest
-from grading_fixtures import COURSE, correct_sources, make_submission
+from grading_fixtures import COURSE, PATIENT, correct_sources, make_submission
 from losslab_grader import autograde, batch, mistakes
 from losslab_grader.similarity import DEFAULT_THRESHOLD
 
@@ -46,7 +46,14 @@ def graded(tmp_path_factory):
     double = ("single_counts_correct_class", "naive_half_reg_convention")  # different cells
     make_submission(subs / "double" / A / f"{A}.ipynb", _with(*double), name=A)
     o = batch.grade(
-        A, subs, base / "out", course=COURSE, jobs=2, progress=False, similarity=DEFAULT_THRESHOLD
+        A,
+        subs,
+        base / "out",
+        course=COURSE,
+        jobs=2,
+        progress=False,
+        similarity=DEFAULT_THRESHOLD,
+        settings=PATIENT,
     )
     return {"outcome": o, "rows": o.by_student(), "out": base / "out", "double": double}
 
@@ -99,7 +106,13 @@ def test_the_known_mistakes_run_once_per_assignment(graded, tmp_path):
     cached = list(COURSE.reference_cache.glob(f"{A}-{o.assignment.key}-mistakes-*.json"))
     assert len(cached) == 1
     again = batch.grade(
-        A, graded["out"].parent / "subs", tmp_path / "out", course=COURSE, jobs=2, progress=False
+        A,
+        graded["out"].parent / "subs",
+        tmp_path / "out",
+        course=COURSE,
+        jobs=2,
+        progress=False,
+        settings=PATIENT,
     )
     assert {r.student_id: r.mistakes for r in again.rows} == {r.student_id: r.mistakes for r in o.rows}
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, ROOT, make_submission
+from grading_fixtures import ASSIGNMENT, COURSE, PATIENT, ROOT, make_submission
 from losslab_grader.batch import isolation_mode
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(isolation_mode() is None, reason="needs the sandbox")]
@@ -75,9 +75,11 @@ def _grade(venv: Path, subs: Path, out: Path, *extra: str) -> dict:
         str(COURSE.root),
         "--json",
         "--no-similarity",
+        "--timeout",
+        str(PATIENT.timeout),
         *extra,
     ]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=out.parent)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=out.parent)
     assert res.returncode == 0, res.stderr[-3000:]
     return {
         r["student_id"]: r
