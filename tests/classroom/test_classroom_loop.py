@@ -22,8 +22,10 @@ import datetime as dt
 import json
 import os
 import pwd
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -296,6 +298,47 @@ def _user_of(pid: str) -> str:
         return pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
     except (OSError, KeyError):
         return ""
+
+
+def _running_children(pid: int) -> dict[int, bytes]:
+    """pid's children that still run (a zombie, dead but not yet reaped, does not), with their command."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            if int(parent) == pid and state != "Z":
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def _still_running(pids) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.append(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def test_a_killed_hub_leaves_nothing_it_started_running(room, graded):
+    """The hub killed as the OOM killer would: its proxy, culler and servers go with it, so nothing
+    keeps forwarding logins, or sending tokens, to the hub's port, which any account may take once the
+    hub is gone. The last test of the classroom: the hub does not come back."""
+    hub = room.hub_proc.pid
+    kids = _running_children(hub)
+    commands = b" ".join(kids.values())
+    for started in (b"configurable-http-proxy", b"jupyterhub_idle_culler", b"jupyterhub-singleuser"):
+        assert started in commands, kids
+    os.kill(hub, signal.SIGKILL)
+    room.hub_proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while _still_running(kids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _still_running(kids), {p: kids[p] for p in _still_running(kids)}
 
 
 def test_a_readable_checkout_is_refused(tmp_path):

@@ -125,7 +125,13 @@ def _exchange(room: Classroom) -> None:
 
 def hub(state: Path) -> int:
     """JupyterHub in the foreground (Ctrl-C stops it and every server)."""
+    import shutil
+
+    from .hubconfig import WITH_THE_HUB
+
     require_root("the classroom hub")
+    if shutil.which(WITH_THE_HUB[0]) is None:
+        raise ClassroomError("the hub starts its proxy under `setpriv` (util-linux): install it")
     room = Classroom.load(state)
     passwords = accounts.read_passwords(room)
     env = {**os.environ, "CLASSROOM_STATE": str(state), "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(32)}

@@ -35,6 +35,23 @@ COMMAND = [sys.executable, "-m", "losslab_grader.classroom"]
 STATE_PARENT = Path("/srv")
 
 
+def unusable_here() -> str:
+    """Why a classroom cannot run on this machine ('' when it can): the reason a test skips with."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return (
+            "the classroom creates one Unix account per student and runs JupyterHub's LocalProcessSpawner: "
+            "run as root (as CI does)"
+        )
+    for tool in ("useradd", "userdel", "chpasswd", "runuser", "setpriv", "git"):
+        if shutil.which(tool) is None:
+            return f"the classroom needs `{tool}` on PATH"
+    if shutil.which("npm") is None and shutil.which("apt-get") is None:
+        return "the classroom's proxy comes from npm: install nodejs and npm"
+    if not Path("/usr/bin/python3").exists():
+        return "the classroom's environment is built with /usr/bin/python3 (apt-get install python3-venv)"
+    return ""
+
+
 def free_ports(n: int = 3) -> int:
     """A base port b with b, b+1, ... b+n-1 all free on 127.0.0.1 (hub, hub API, proxy API)."""
     rng = random.Random()

@@ -32,6 +32,13 @@ from .state import Classroom
 MEMORY_MB = int(os.environ.get("CLASSROOM_MEMORY_MB", "2048"))
 #: A server no one used for this long is stopped (the student's files stay).
 IDLE_SECONDS = int(os.environ.get("CLASSROOM_IDLE_SECONDS", "3600"))
+#: Everything the hub starts is killed when the hub dies, however it dies. JupyterHub starts the proxy,
+#: the culler and each server in a session of its own, so a hub killed by SIGKILL or the OOM killer
+#: left them running, talking to its port, which any account may take once the hub is gone: the proxy
+#: forwarding every login form there, each server its API token with its activity reports, the culler
+#: its own (never revoked: JupyterHub keeps every start's). A clean stop already ends them all
+#: (``cleanup_servers``). The death signal is set after a server becomes its user, so it holds.
+WITH_THE_HUB = ["setpriv", "--pdeathsig", "KILL", "--"]
 
 
 def load() -> Classroom:
@@ -63,7 +70,7 @@ def configure(c, room: Classroom) -> None:
     c.JupyterHub.port = room.port
     c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{room.port + 1}"
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{room.port + 2}"
-    c.ConfigurableHTTPProxy.command = [str(proxy_command(room))]
+    c.ConfigurableHTTPProxy.command = [*WITH_THE_HUB, str(proxy_command(room))]
     c.ConfigurableHTTPProxy.should_start = True
     c.Spawner.ip = "127.0.0.1"
     # the hub's own files, readable by root only
@@ -80,7 +87,7 @@ def configure(c, room: Classroom) -> None:
     c.Authenticator.admin_users = set()  # the instructor grades on their own server; no hub admin
     # each user's server
     c.JupyterHub.spawner_class = LimitedSpawner
-    c.Spawner.cmd = [str(room.bin / "jupyterhub-singleuser")]
+    c.Spawner.cmd = [*WITH_THE_HUB, str(room.bin / "jupyterhub-singleuser")]
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
     c.Spawner.pre_spawn_hook = lambda spawner: _environment(spawner, room)
@@ -88,7 +95,13 @@ def configure(c, room: Classroom) -> None:
         {"name": "classroom", "api_token": (hub / "api-token").read_text().strip()},
         {
             "name": "idle-culler",
-            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_SECONDS}"],
+            "command": [
+                *WITH_THE_HUB,
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={IDLE_SECONDS}",
+            ],
         },
     ]
     c.JupyterHub.load_roles = [
