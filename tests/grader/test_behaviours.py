@@ -4,9 +4,11 @@ notebook, and written answers scored as nbgrader scores them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import nbformat
 import pytest
-from grading_fixtures import ASSIGNMENT, COURSE, correct_sources, make_submission
+from grading_fixtures import ASSIGNMENT, COURSE, PATIENT, correct_sources, make_submission
 from losslab_grader import outputs
 from losslab_grader.batch import grade
 from losslab_grader.model import Settings
@@ -52,11 +54,11 @@ def graded(tmp_path_factory):
     make_submission(subs / "skipper.ipynb", GOOD, prepend=SLOW_UNLESS_GRADING)
     _retyped(make_submission(subs / "retyper.ipynb", GOOD))
     make_submission(subs / "runaway.ipynb", GOOD, append="while True:\n    pass")
-    make_submission(subs / "stubborn.ipynb", GOOD, append=STUBBORN)
     _stripped(make_submission(subs / "stripped.ipynb", GOOD))
     make_submission(subs / "writer.ipynb", {**GOOD, "q_templates": "Templates are the rows of W."})
     make_submission(subs / "silent.ipynb", GOOD)
-    settings = Settings(timeout=45, cell_timeout=CELL)
+    # every one ends by itself: the patient deadline (the stubborn one, which does not, is graded alone)
+    settings = replace(PATIENT, cell_timeout=CELL)
     return grade(ASSIGNMENT, subs, base / "out", course=COURSE, jobs=2, progress=False, settings=settings)
 
 
@@ -79,9 +81,13 @@ def test_a_runaway_cell_is_interrupted_and_the_rest_grades(graded):
     assert f"interrupted after {CELL} s" in row.reason
 
 
-def test_a_cell_that_ignores_interrupts_meets_the_submissions_limit(graded):
-    row = _row(graded, "stubborn")
-    assert (row.status, row.score) == ("timeout", 0)
+def test_a_cell_that_ignores_interrupts_meets_the_submissions_limit(tmp_path):
+    make_submission(tmp_path / "subs" / "stubborn.ipynb", GOOD, append=STUBBORN)
+    settings = Settings(timeout=45, cell_timeout=CELL)
+    o = grade(
+        ASSIGNMENT, tmp_path / "subs", tmp_path / "out", course=COURSE, progress=False, settings=settings
+    )
+    assert [(r.status, r.score) for r in o.rows] == [("timeout", 0)]
 
 
 def test_a_notebook_without_its_metadata_says_why(graded):
@@ -100,5 +106,6 @@ def test_written_answers_are_graded_as_nbgrader_grades_them(graded):
             grade_ = next(g for g in nb.grades if g.name == "q_templates")
             comment = next(c for c in nb.comments if c.name == "q_templates")
             assert grade_.needs_manual_grade == answered
-            assert (grade_.auto_score, comment.auto_comment) == ((None, None) if answered else
-                                                                 (0.0, outputs.NO_RESPONSE))
+            assert (grade_.auto_score, comment.auto_comment) == (
+                (None, None) if answered else (0.0, outputs.NO_RESPONSE)
+            )
