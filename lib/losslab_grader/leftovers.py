@@ -11,6 +11,8 @@ this user owns, holding an owner file this user wrote, are ever candidates: a fo
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 OWNER = ".owner"
@@ -51,3 +53,16 @@ def abandoned(parent: Path, prefix: str) -> list[Path]:
         if not _alive(words):
             found.append(owner.parent)
     return found
+
+
+def private_folder(prefix: str) -> Path:
+    """A fresh folder only this user can enter (0700), claimed: in memory (/dev/shm) when possible.
+
+    Folders of the same prefix that a killed run left are removed first: in /dev/shm each would hold
+    memory until the machine restarts.
+    """
+    shm = Path("/dev/shm")
+    parent = Path(shm if shm.is_dir() and os.access(shm, os.W_OK) else tempfile.gettempdir())
+    for old in abandoned(parent, prefix):
+        shutil.rmtree(old, ignore_errors=True)
+    return claim(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
+from . import leftovers
 from .model import STATUSES, GradeRow, Outcome
 
 #: nbgrader's comment on a written answer left as released (nbgrader.preprocessors.SaveAutoGrades).
@@ -65,8 +64,7 @@ def merge_gradebook(db: Path, course_id: str, assignment: str, rows: list[GradeR
     """
     from nbgrader.api import Gradebook
 
-    shm = Path("/dev/shm")
-    scratch = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None))
+    scratch = leftovers.private_folder("losslab-gradebook-")
     work = scratch / db.name  # sqlite commits are cheap in memory; the file is copied back once
     shutil.copyfile(db, work)
     try:

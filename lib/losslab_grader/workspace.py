@@ -21,7 +21,6 @@ import os
 import shutil
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -43,16 +42,8 @@ PREFIX = "losslab-grade-"
 
 
 def private_root() -> Path:
-    """A fresh folder only this user can enter (0700): in memory (/dev/shm) when possible.
-
-    Workspaces that a killed run left (their owner process is gone) are removed first: in /dev/shm
-    each would hold memory until the machine restarts.
-    """
-    shm = Path("/dev/shm")
-    parent = Path(shm if os.access(shm, os.W_OK) else tempfile.gettempdir())
-    for old in leftovers.abandoned(parent, PREFIX):
-        shutil.rmtree(old, ignore_errors=True)
-    return leftovers.claim(Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent)))
+    """A fresh private workspace folder (see :func:`.leftovers.private_folder`)."""
+    return leftovers.private_folder(PREFIX)
 
 
 def nbgrader_config(course_config: Config, ws: Path) -> Config:

@@ -52,8 +52,8 @@ def test_a_folder_of_another_account_is_never_a_candidate(tmp_path):
 
 
 def test_a_grading_workspace_left_by_a_killed_run_is_removed_by_the_next(tmp_path, monkeypatch):
-    monkeypatch.setattr(workspace.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(workspace.os, "access", lambda *a: False)  # not /dev/shm: the test's own folder
+    monkeypatch.setattr(leftovers.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(leftovers.os, "access", lambda *a: False)  # not /dev/shm: the test's own folder
     killed = subprocess.run(
         [sys.executable, "-c", f"import os; os.access = lambda *a: False; {MAKE}"],
         env={**os.environ, "TMPDIR": str(tmp_path)},

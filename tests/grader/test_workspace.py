@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 from grading_fixtures import ROOT
-from losslab_grader import workspace
+from losslab_grader import leftovers, workspace
 from losslab_grader.course import Course
 
 A = "01_score_function"
@@ -74,8 +74,8 @@ def test_unpack_refuses_paths_outside_the_workspace(tmp_path, monkeypatch):
         info = tarfile.TarInfo("../escaped.txt")
         info.size = 1
         tar.addfile(info, io.BytesIO(b"x"))
-    monkeypatch.setattr(workspace.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(workspace.os, "access", lambda *a: False)  # not /dev/shm: the test's own folder
+    monkeypatch.setattr(leftovers.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(leftovers.os, "access", lambda *a: False)  # not /dev/shm: the test's own folder
     with pytest.raises(tarfile.TarError):
         workspace.unpack(buf.getvalue())
     assert not list(tmp_path.iterdir())  # the refused archive's folder is gone with it
