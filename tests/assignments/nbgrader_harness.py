@@ -11,9 +11,11 @@ solutions/<name>/mistakes.py, any extra) and grades them all with ONE call of th
 so only the grader (which compares every check's record with the solution's)
 can grade them. Scores are read from the returned Outcome.
 
-A student whose id is ``perturb-<k>`` is graded against reference records in
-which record number k of every test cell was moved just beyond its tolerance
-(see :func:`perturb`): that is how the tests prove every record counts.
+The student ``perturb-last`` is graded against reference records in which the
+last record of every test cell was moved just beyond its tolerance (see
+:func:`perturb`); with :func:`as_cell`, the tests judge the solution's own
+records against every other record moved the same way: that is how they prove
+every record counts.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ ASSIGNMENTS = REPO / "assignments"
 
 SOLUTION_ID = "solution"
 RELEASE_ID = "release"
-PERTURB_PREFIX = "perturb-"
+PERTURBED_LAST = "perturb-last"
 
 
 def assignment_names() -> list[str]:
@@ -134,18 +136,25 @@ def _decode_array(record: dict):
 
 
 def perturb(reference: dict, k: int) -> dict:
-    """Reference records with record number k of every test cell (that has one) perturbed."""
-    return {gid: [(_perturb_record(r) if i == k else r) for i, r in enumerate(records)]
+    """Reference records with record number k of every test cell (that has one) perturbed; k=-1: the last."""
+    return {gid: [(_perturb_record(r) if i == (k if k >= 0 else len(records) + k) else r)
+                  for i, r in enumerate(records)]
             for gid, records in reference.items()}
 
 
+def as_cell(records: list) -> dict:
+    """An executed test cell whose outputs are these raw records (what verdict.judge reads)."""
+    from losslab.checks import RECORD_MIME
+
+    return {"outputs": [{"output_type": "display_data", "data": {RECORD_MIME: r}} for r in records]}
+
+
 def perturbing_task(bundle, student: str, data: bytes, reference: dict, mistakes: dict):
-    """The grader's grade_task, against perturbed records for students perturb-<k> (given to grade())."""
+    """The grader's grade_task, against perturbed records for the student perturb-last (given to grade())."""
     from losslab_grader import worker
 
-    m = re.fullmatch(re.escape(PERTURB_PREFIX) + r"(\d+)", student)
-    if m:
-        reference = perturb(reference, int(m.group(1)))
+    if student == PERTURBED_LAST:
+        reference = perturb(reference, -1)
     return worker.grade_task(bundle, student, data, reference, mistakes)
 
 

@@ -6,8 +6,9 @@ solution, the untouched release and every known mistake of the catalogue
 solutions/<name>/mistakes.py are submitted as different students and graded by ONE call of the course's
 grader (``losslab_grader.batch.grade``) per assignment. For 02 the same run also
 grades a correct solution written differently (tests/variants/02_svm_loss.py)
-and the solution against reference records perturbed just beyond their
-tolerance, one record per test cell at a time.
+and the solution against reference records with the last record of every test
+cell moved just beyond its tolerance; every other record is moved the same way
+and judged in process, on the solution's own records.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ MUTANT_CASES = [(name, m) for name in NAMES for m in h.mutants(name)]
 
 #: Assignment whose grading also proves that every reference record counts and that style does not.
 PROOF = "02_svm_loss"
-#: Students perturb-0 .. perturb-(N-1): record k of every test cell of PROOF moved beyond its tolerance.
-PERTURBED_RECORDS = 16
 VARIANT_ID = "variant"
 
 
@@ -65,7 +64,7 @@ def _extra(name: str) -> dict:
         return {FORGER_ID: h.replace_cell(h.source_notebook(name), "train_classifiers", FORGED_TRAINING)}
     if name != PROOF:
         return {}
-    extra = {f"{h.PERTURB_PREFIX}{k}": h.source_notebook(name) for k in range(PERTURBED_RECORDS)}
+    extra = {h.PERTURBED_LAST: h.source_notebook(name)}
     nb = h.source_notebook(name)
     variant = importlib.import_module(f"variants.{name}").VARIANT  # tests/assignments/variants/<name>.py
     for cell, source in variant.items():
@@ -286,19 +285,32 @@ def test_mutant_loses_exactly_its_cells(name, mutant, graded):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [PROOF])
 def test_every_reference_record_counts(name, graded):
-    """The solution graded against records with record k of each cell moved just beyond its tolerance
-    (scaled by 1 + 2 rtol, plus 2 atol; a shape grown, a bool flipped) loses exactly those cells."""
+    """Record k of every cell moved just beyond its tolerance (scaled by 1 + 2 rtol, plus 2 atol; a
+    shape grown, a bool flipped) fails exactly the cells that have a record k.
+
+    For every k the solution's own records are judged in process by verdict.judge, which the grader's
+    Verdict runs on each cell; the last record of every cell (the one a lost tail would drop) is also
+    moved in a whole grading, which must then fail every cell.
+    """
+    from losslab_grader import verdict
+
     g = _graded(graded, name)
     counts = {gid: len(records) for gid, records in g.reference.items()}
-    assert counts and max(counts.values()) <= PERTURBED_RECORDS, (
-        f"raise PERTURBED_RECORDS to {max(counts.values())}: {counts}")
-    assert set(counts) == set(g.max_points)
-    for k in range(PERTURBED_RECORDS):
-        got = _scores(g, f"{h.PERTURB_PREFIX}{k}")
+    assert counts and set(counts) == set(g.max_points)
+
+    def lost(reference: dict) -> set[str]:
+        decoded, _ = verdict.decode_reference(reference)
+        return {gid for gid, records in g.reference.items()
+                if not verdict.judge(h.as_cell(records), decoded[gid], set()).passed}
+
+    assert lost(g.reference) == set(), "the solution's own records fail the unmoved reference"
+    for k in range(max(counts.values())):
         should_fail = {gid for gid, n in counts.items() if n > k}
-        lost = {gid for gid, p in got.items() if p != g.max_points[gid]}
-        assert lost == should_fail, (
-            f"record {k} perturbed: lost {sorted(lost)}, expected {sorted(should_fail)}")
+        assert lost(h.perturb(g.reference, k)) == should_fail, (
+            f"record {k} moved: expected {sorted(should_fail)} to fail")
+    got = _scores(g, h.PERTURBED_LAST)
+    passed = [gid for gid, p in got.items() if p == g.max_points[gid]]
+    assert passed == [], f"passed with their last record moved: {passed}"
 
 
 def test_perturbation_crosses_the_tolerance_and_no_further():
