@@ -1,12 +1,12 @@
 """The classroom's rules that need no hub: the roster, the late penalty, the view-feedback change, the
-exchange's collect rule, the Kubernetes files."""
+exchange's collect rule, the Kubernetes files, the test hub's ports."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from losslab_grader.classroom import environment, export
+from losslab_grader.classroom import client, environment, export
 from losslab_grader.classroom.state import ClassroomError, read_roster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +24,14 @@ def test_roster_rules(tmp_path):
         with pytest.raises(ClassroomError, match=words):
             read_roster(bad)
     assert read_roster(ROOT / "classroom" / "roster.csv")["teacher"] == "instructor"
+
+
+def test_the_test_hub_takes_no_port_the_kernel_may_hand_out():
+    """The hub's ports are fixed at setup and bound minutes later: none may be an ephemeral port."""
+    ephemeral = client._ephemeral_ports()
+    for _ in range(50):
+        base = client.free_ports()
+        assert not any(p in ephemeral for p in range(base, base + 3)), (base, ephemeral)
 
 
 def test_late_penalty_rule():

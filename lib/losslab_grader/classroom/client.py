@@ -52,11 +52,28 @@ def unusable_here() -> str:
     return ""
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out for outgoing connections and port-0 listeners."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return range(low, high + 1)
+
+
 def free_ports(n: int = 3) -> int:
-    """A base port b with b, b+1, ... b+n-1 all free on 127.0.0.1 (hub, hub API, proxy API)."""
+    """A base port b with b, b+1, ... b+n-1 all free on 127.0.0.1 (hub, hub API, proxy API).
+
+    Taken outside the ephemeral range: the port is chosen at setup and bound only when the hub
+    starts, minutes later, and in between any kernel, Lab server or client may be given an
+    ephemeral port (one once took the hub's, and the proxy could not listen).
+    """
+    ephemeral = _ephemeral_ports()
+    below = range(10000, ephemeral.start - n + 1)
+    choices = below if len(below) > 1000 else range(ephemeral.stop, 65536 - n + 1)
     rng = random.Random()
     for _ in range(200):
-        base = rng.randrange(20000, 60000)
+        base = rng.choice(choices)
         socks = []
         try:
             for p in range(base, base + n):
