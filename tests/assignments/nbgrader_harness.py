@@ -13,9 +13,8 @@ can grade them. Scores are read from the returned Outcome.
 
 The student ``perturb-last`` is graded against reference records in which the
 last record of every test cell was moved just beyond its tolerance (see
-:func:`perturb`); with :func:`as_cell`, the tests judge the solution's own
-records against every other record moved the same way: that is how they prove
-every record counts.
+:func:`perturb`); the tests judge the solution's own records against every other
+record moved the same way: that is how they prove every record counts.
 """
 
 from __future__ import annotations
@@ -136,17 +135,13 @@ def _decode_array(record: dict):
 
 
 def perturb(reference: dict, k: int) -> dict:
-    """Reference records with record number k of every test cell (that has one) perturbed; k=-1: the last."""
-    return {gid: [(_perturb_record(r) if i == (k if k >= 0 else len(records) + k) else r)
-                  for i, r in enumerate(records)]
-            for gid, records in reference.items()}
-
-
-def as_cell(records: list) -> dict:
-    """An executed test cell whose outputs are these raw records (what verdict.judge reads)."""
-    from losslab.checks import RECORD_MIME
-
-    return {"outputs": [{"output_type": "display_data", "data": {RECORD_MIME: r}} for r in records]}
+    """Reference records with record k of every test cell that has one perturbed (k indexes as in Python)."""
+    moved = {}
+    for gid, records in reference.items():
+        moved[gid] = list(records)
+        if -len(records) <= k < len(records):
+            moved[gid][k] = _perturb_record(records[k])
+    return moved
 
 
 def perturbing_task(bundle, student: str, data: bytes, reference: dict, mistakes: dict):

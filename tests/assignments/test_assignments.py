@@ -22,6 +22,7 @@ import zipfile
 
 import nbgrader_harness as h
 import pytest
+from records import cell
 
 NAMES = h.assignment_names()
 MUTANT_CASES = [(name, m) for name in NAMES for m in h.mutants(name)]
@@ -301,7 +302,7 @@ def test_every_reference_record_counts(name, graded):
     def lost(reference: dict) -> set[str]:
         decoded, _ = verdict.decode_reference(reference)
         return {gid for gid, records in g.reference.items()
-                if not verdict.judge(h.as_cell(records), decoded[gid], set()).passed}
+                if not verdict.judge(cell(records), decoded[gid], set()).passed}
 
     assert lost(g.reference) == set(), "the solution's own records fail the unmoved reference"
     for k in range(max(counts.values())):

@@ -1,4 +1,4 @@
-"""Records and executed cells as a test cell leaves them, for the grader's unit tests."""
+"""Records and executed cells as a test cell leaves them, for the grader's and the assignments' tests."""
 
 from __future__ import annotations
 
