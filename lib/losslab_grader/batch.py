@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -181,21 +181,16 @@ def _read_all(entries: list[Entry]) -> tuple[dict[str, TaskResult], list[tuple[E
 def _executor(cluster, jobs: int | None, n: int, bundle: Bundle, root: Path) -> Iterator[tuple]:
     """(executor, the bundle as tasks take it, a function naming the students whose task ran twice).
 
-    Locally: a pool of forked processes that read the workspace where it lies. On a cluster: its
-    workers, which get the workspace packed inside the bundle.
+    Locally: a pool of grading processes (:func:`.worker.processes`) that read the workspace where
+    it lies. On a cluster: its workers, which get the workspace packed inside the bundle.
     """
     if cluster is not None:
-        from dataclasses import replace
-
         with cluster.executor(replace(bundle, tar=workspace.pack(root))) as triple:
             yield triple
         return
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     workers = max(1, min(jobs or os.cpu_count() or 1, max(n, 1)))
-    from dataclasses import replace
-
     local = replace(bundle, path=str(root))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with worker.processes(workers) as pool:
         for _ in range(workers - 1):  # the other workers set up while the first runs the reference
             pool.submit(worker.prepare_worker, local)
         yield pool, local, list

@@ -30,7 +30,10 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import threading
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +49,44 @@ class InsecureCluster(ValueError):
 
 
 def _announced(fn, task, bundle: Bundle, label: str, *args) -> bytes:
-    """On a worker: log that label's task started, run it, return its result as JSON bytes."""
+    """On a worker: log that label's task started, run it in a grading process, return its JSON bytes."""
     from distributed import get_worker
 
-    get_worker().log_event(EVENT, {"label": label})
-    return fn(task, bundle, label, *args)
+    me = get_worker()
+    me.log_event(EVENT, {"label": label})
+    try:
+        return _grading_processes(me.state.nthreads).submit(fn, task, bundle, label, *args).result()
+    except BrokenProcessPool:
+        _stop_grading()  # the next task starts new ones
+        raise
+
+
+_pool: ProcessPoolExecutor | None = None  # this Dask worker's grading processes, one per thread
+_pool_lock = threading.Lock()
+
+
+def _grading_processes(n: int) -> ProcessPoolExecutor:
+    """This Dask worker's n grading processes, started on first use.
+
+    A task never forks its grading child from the Dask worker itself, which runs threads
+    (:func:`.worker.processes` says why).
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from . import worker
+
+            _pool = worker.processes(n)
+        return _pool
+
+
+def _stop_grading() -> None:
+    """End this Dask worker's grading processes, each removing its state and workspace as it exits."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Announcing:
@@ -65,9 +101,7 @@ class _Announcing:
 
 def _forget() -> None:
     """On a worker, when the batch ends: remove the workspace it unpacked and its state."""
-    from . import worker
-
-    worker.forget()
+    _stop_grading()
 
 
 def settle_failed_clients() -> None:

@@ -1,6 +1,7 @@
 """A grading worker: its state, set up once per batch, and the tasks it runs.
 
-A worker is a process of the local pool or of a Dask cluster. For each batch
+A worker is a grading process (:func:`processes`): one of the local pool's, or
+one a Dask worker starts for each of its threads. For each batch
 (:class:`~.model.Bundle`) it sets itself up once (:func:`ensure`): a sandbox
 slot of its own (a lock file in a folder only the grader's user can write),
 its own copy of the generated assignment, the jail for its kernels, the limit
@@ -21,17 +22,21 @@ process pool and on a Dask worker.
 
 from __future__ import annotations
 
-import atexit
+import contextlib
 import copy
 import fcntl
+import multiprocessing
 import os
 import re
 import shutil
 import signal
 import stat
+import sys
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
@@ -41,6 +46,8 @@ from . import autograde, child, feedback, limits, sandbox, submission, testcells
 from .model import Bundle, TaskResult
 
 REFERENCE_ID = "reference-solution"
+#: What the fork server imports once, so that a new grading process starts with the pipeline loaded.
+PRELOAD = ["losslab_grader.worker", "nbgrader.converters", "nbclient", "jupyter_client.kernelspec"]
 #: How many kernels can run at once on one machine (a uid and a slot each).
 MAX_SLOTS = 64
 
@@ -72,18 +79,19 @@ class WorkerState:
 
 
 _state: WorkerState | None = None
+_closing: Finalize | None = None  # closes _state once: when forgotten, or when the process exits
 _slot: tuple[int, int] | None = None  # (slot, the lock's descriptor), held for the process's life
 
 
 def ensure(bundle: Bundle) -> WorkerState:
     """This process's state for bundle, set up on first use (the previous bundle's is removed)."""
-    global _state
+    global _state, _closing
     if _state is not None and _state.bundle.key == bundle.key:
         return _state
-    if _state is not None:
-        _state.close()
-        _state = None
+    forget()
     _state = _setup(bundle)
+    # multiprocessing's exit hook rather than atexit: a pool's process ends without running atexit
+    _closing = Finalize(None, _state.close, exitpriority=0)
     return _state
 
 
@@ -94,10 +102,39 @@ def prepare_worker(bundle: Bundle) -> None:
 
 def forget() -> None:
     """Remove this worker's state and the workspace it unpacked (when a batch ends)."""
-    global _state
-    if _state is not None:
-        _state.close()
-        _state = None
+    global _state, _closing
+    if _closing is not None:
+        _closing()
+    _state = _closing = None
+
+
+def processes(n: int) -> ProcessPoolExecutor:
+    """A pool of n grading processes, none of them forked from a process that runs threads.
+
+    Each grading child is forked from one of these (:mod:`.child`). A process forked while
+    another thread of its parent holds a lock (stderr's buffer, a logging handler, the import
+    system) inherits that lock held for good, and a child that needs it waits until the deadline:
+    a correct notebook graded ``timeout``. A Dask worker always runs threads (its event loop, its
+    executor, its profiler) and so may the grader's caller (a progress bar, a test runner). So the
+    pool's processes come from multiprocessing's fork server, a fresh single-threaded interpreter
+    that has imported :data:`PRELOAD`, and take the caller's environment, folder and import path
+    as they are when the pool is made, as a fork would.
+    """
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(PRELOAD)
+    here = (dict(os.environ), os.getcwd(), list(sys.path))
+    return ProcessPoolExecutor(n, mp_context=ctx, initializer=_adopt, initargs=here)
+
+
+def _adopt(environ: dict[str, str], cwd: str, path: list[str]) -> None:
+    """In a new grading process: the environment, folder and import path of the one that made it."""
+    os.environ.clear()
+    os.environ.update(environ)
+    with contextlib.suppress(OSError):
+        os.chdir(cwd)
+    sys.path[:] = path
 
 
 def run_task(task, bundle: Bundle, label: str, *args) -> bytes:
@@ -136,7 +173,6 @@ def _setup(bundle: Bundle) -> WorkerState:
         errors,
     )
     _warm_up(state, release)
-    atexit.register(state.close)
     return state
 
 

@@ -89,8 +89,9 @@ def test_the_cluster_grades_the_examples_as_expected(cluster, tmp_path):
     assert outcome.isolated and outcome.mode in ("root", "userns")
     assert (tmp_path / "out" / "feedback" / "alice" / f"{ASSIGNMENT}.html").exists()
     with cluster["cluster"].client() as c:
-        # on each worker (a lambda travels by value): does it still hold a state and its workspace?
-        kept = c.run(lambda: __import__("losslab_grader.worker", fromlist=["worker"])._state is not None)
+        # on each worker (a lambda travels by value): does it still run the grading processes, which hold
+        # the state and the workspace it unpacked?
+        kept = c.run(lambda: __import__("losslab_grader.cluster", fromlist=["cluster"])._pool is not None)
     assert kept and not any(kept.values()), f"a worker kept the workspace after the batch: {kept}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 
 import nbformat
 import pytest
@@ -63,3 +64,24 @@ def test_the_cause_of_an_invalid_notebook_is_nbgraders_message_not_its_epilogue(
     ]
     assert worker._cause(errors, RuntimeError("x")) == errors[0]
     assert worker._cause([], ValueError("bad")) == "ValueError: bad"
+
+
+def test_grading_processes_run_no_thread_and_come_from_no_threaded_process(monkeypatch, tmp_path):
+    """A fork of a process whose other thread holds a lock keeps that lock held: a grading child that
+    needs it hangs until the deadline. Here the caller runs a thread, as a Dask worker always does."""
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)
+    busy.start()
+    monkeypatch.setenv("LOSSLAB_PROBE", "seen")
+    monkeypatch.chdir(tmp_path)
+    try:
+        with worker.processes(1) as pool:
+            threads = pool.submit(os.listdir, "/proc/self/task").result()
+            parent = pool.submit(os.getppid).result()
+            env, cwd = pool.submit(os.getenv, "LOSSLAB_PROBE").result(), pool.submit(os.getcwd).result()
+    finally:
+        stop.set()
+        busy.join()
+    assert len(threads) == 1, f"a grading process runs {len(threads)} threads"
+    assert parent != os.getpid(), "the grading process was forked from the caller, which runs threads"
+    assert (env, cwd) == ("seen", str(tmp_path)), "a grading process sees its caller's environment and folder"
