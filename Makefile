@@ -21,7 +21,7 @@ lint: $(STAMP)  ## ruff over the packages, tests, benchmarks and notebooks
 	$(BIN)/ruff check lib tests benchmarks data notebooks solutions bundle
 
 test: lint  ## lint, then the whole test suite (make test-fast for the quick tier)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder  # long modules first: tests/conftest.py
 
 test-fast: lint  ## lint, then every module's unit tests: no notebook, kernel or server runs (about a minute)
 	$(BIN)/pytest -m "not slow"  # one process: collecting twice costs more than two workers save
