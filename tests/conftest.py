@@ -21,20 +21,20 @@ def _lectures_made_once_per_run(tmp_path_factory):
 #: whole modules to its workers in the order they are collected (--dist loadscope
 #: --no-loadscope-reorder); started last, one of these would run on alone while the others sit idle.
 LONGEST_FIRST = (
-    "assignments/test_assignments.py",  # 600
-    "assignments/test_student_loop.py",  # 460
-    "classroom/test_classroom_loop.py",  # 405
-    "site/test_site_browser.py",  # 340
-    "grader/test_cluster.py",  # 290
-    "classroom/test_classroom_browser.py",  # 280
-    "grader/test_similarity.py",  # 195
-    "site/test_site.py",  # 160
-    "grader/test_hostile.py",  # 155
-    "grader/test_batch.py",  # 155
-    "bundle/test_student_bundle.py",  # 130
-    "grader/test_installed.py",  # 90
-    "grader/test_insight.py",  # 80
-    "lectures/test_notebooks.py",  # 75
+    "assignments/test_assignments.py",  # 445
+    "classroom/test_classroom_loop.py",  # 380
+    "assignments/test_student_loop.py",  # 370
+    "site/test_site_browser.py",  # 265
+    "grader/test_cluster.py",  # 265
+    "classroom/test_classroom_browser.py",  # 210
+    "grader/test_batch.py",  # 135
+    "grader/test_similarity.py",  # 130
+    "grader/test_hostile.py",  # 120
+    "bundle/test_student_bundle.py",  # 115
+    "grader/test_installed.py",  # 105
+    "grader/test_insight.py",  # 65
+    "site/test_site.py",  # 65
+    "grader/test_examples.py",  # 50
 )
 
 

@@ -8,7 +8,7 @@ The grader, ``losslab-grade`` (``make grade``), one module per phase of a run:
     course       the course folder (solutions, data, library, nbgrader config), by configuration
     model        the typed data between phases: Settings, Assignment, Bundle, TaskResult, GradeRow, Outcome
     workspace    the assignment generated once, the jail's library and data, packed for other machines
-    worker       a worker's state (WorkerState) and its tasks: record a notebook's checks, grade one
+    worker       the grading processes, each one's state (WorkerState) and its tasks: record, grade one
     child        one task in a forked child under a deadline and a memory cap, returning plain data
     submission   a submission as hostile input: bytes read safely, parsed with bounds, cells restored
     autograde    what the grader plugs into nbgrader's autograde: jailed kernel, caps, test rewriting, verdict

@@ -2,7 +2,7 @@
 
 :func:`grade` is the whole run. It collects the submissions (:mod:`.collect`),
 prepares the workspace (:mod:`.workspace`), starts the workers (a local pool
-of forked processes, or a Dask cluster, :mod:`.cluster`), gets the reference
+of grading processes, :func:`.worker.processes`, or a Dask cluster, :mod:`.cluster`), gets the reference
 records (the solution's run, cached by content) and the known mistakes'
 records (:mod:`.mistakes`, likewise), grades every submission as a task
 (:func:`.worker.grade_task`), and writes what the tasks returned
@@ -372,6 +372,9 @@ def _notes(results: dict[str, TaskResult], retried: list[str]) -> list[str]:
         )
     if retried:
         notes.append(f"retried after a worker was lost (graded once): {', '.join(sorted(retried))}")
+    again = sorted(sid for sid, r in results.items() if r.timed_out and r.status != "timeout")
+    if again:
+        notes.append(f"graded again after its first grading hit the deadline: {', '.join(again)}")
     return notes
 
 

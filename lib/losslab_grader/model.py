@@ -101,6 +101,7 @@ class TaskResult:
     code: dict[str, str] = field(default_factory=dict)  # solution cell -> the student's source
     records: dict[str, dict] = field(default_factory=dict)  # record runs: grade_id -> {"records", "error"}
     matching: float = 0.0  # seconds spent matching the failing cells with the known mistakes
+    timed_out: int = 0  # earlier attempts that hit the deadline (the grade is the last attempt's)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -128,6 +129,8 @@ class TaskResult:
             raise TypeError("bad scores")
         if not (_number(self.seconds) and _number(self.matching)):
             raise TypeError("bad seconds")
+        if type(self.timed_out) is not int:
+            raise TypeError("bad timed_out")
         if not all(isinstance(m, str) for m in self.public_failures):
             raise TypeError("bad failures")
         for text in (self.feedback, self.autograded, self.isolation):

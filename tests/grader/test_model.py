@@ -39,6 +39,7 @@ def test_results_round_trip_as_json():
         json.dumps({"student_id": "amy", "status": "ok", "scores": {"t": float("inf")}}).encode(),
         json.dumps({"student_id": "amy", "status": "ok", "feedback": ["<script>"]}).encode(),
         json.dumps({"student_id": "amy", "status": "ok", "mistakes": {"t": "x"}}).encode(),
+        json.dumps({"student_id": "amy", "status": "ok", "timed_out": True}).encode(),
         json.dumps({"student_id": "amy", "status": "ok", "__class__": "os.system"}).encode(),
         b"[" * 50_000 + b"]" * 50_000,
     ],

@@ -9,7 +9,8 @@ import threading
 import nbformat
 import pytest
 from grading_fixtures import correct_sources, make_submission, release_notebook
-from losslab_grader import submission, worker
+from losslab_grader import batch, submission, worker
+from losslab_grader.model import TaskResult
 
 
 def test_slot_locks_are_in_a_private_folder(monkeypatch, tmp_path):
@@ -85,3 +86,33 @@ def test_grading_processes_run_no_thread_and_come_from_no_threaded_process(monke
     assert len(threads) == 1, f"a grading process runs {len(threads)} threads"
     assert parent != os.getpid(), "the grading process was forked from the caller, which runs threads"
     assert (env, cwd) == ("seen", str(tmp_path)), "a grading process sees its caller's environment and folder"
+
+
+def _attempts(*results: TaskResult):
+    """An attempt function returning results one after another, and the count of calls made."""
+    calls = []
+
+    def attempt() -> TaskResult:
+        calls.append(1)
+        return results[len(calls) - 1]
+
+    return attempt, calls
+
+
+def test_a_grading_that_hits_the_deadline_runs_once_more_and_the_report_says_so():
+    stalled = TaskResult("amy", "timeout", "did not finish within 120 s (killed)", seconds=120.0)
+    attempt, calls = _attempts(stalled, TaskResult("amy", "ok", scores={"t": 3.0}, seconds=4.0))
+    r = worker.again_after_timeout(attempt)
+    assert (len(calls), r.status, r.scores, r.timed_out, r.seconds) == (2, "ok", {"t": 3.0}, 1, 124.0)
+    (note,) = batch._notes({"amy": r, "bob": TaskResult("bob", "ok")}, [])
+    assert "graded again" in note and note.endswith(": amy")
+
+
+def test_a_second_timeout_is_final_and_a_finished_grading_is_not_repeated():
+    late = TaskResult("amy", "timeout", "did not finish within 120 s (killed)", seconds=120.0)
+    attempt, calls = _attempts(late, late)
+    r = worker.again_after_timeout(attempt)
+    assert (len(calls), r.status, r.reason) == (2, "timeout", "did not finish within 120 s (killed), twice")
+    assert batch._notes({"amy": r}, []) == []
+    attempt, calls = _attempts(TaskResult("bob", "crashed", "died"))
+    assert worker.again_after_timeout(attempt).status == "crashed" and len(calls) == 1
