@@ -2,12 +2,12 @@
 
 :func:`grade` is the whole run. It collects the submissions (:mod:`.collect`),
 prepares the workspace (:mod:`.workspace`), starts the workers (a local pool
-of grading processes, :func:`.worker.processes`, or a Dask cluster, :mod:`.cluster`), gets the reference
-records (the solution's run, cached by content) and the known mistakes'
-records (:mod:`.mistakes`, likewise), grades every submission as a task
-(:func:`.worker.grade_task`), and writes what the tasks returned
-(:mod:`.outputs`, :mod:`.report`). Only this process writes files; the
-submissions' bytes are the only thing it reads of them.
+of grading processes, :func:`.worker.processes`, or a Dask cluster,
+:mod:`.cluster`), gets the reference records (the solution's run, cached by
+content) and the known mistakes' records (:mod:`.mistakes`, likewise),
+grades every submission as a task (:func:`.worker.grade_task`), and writes
+what the tasks returned (:mod:`.outputs`, :mod:`.report`). Only this process
+writes files; the submissions' bytes are the only thing it reads of them.
 """
 
 from __future__ import annotations

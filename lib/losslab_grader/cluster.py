@@ -387,9 +387,12 @@ def loopback(base: Path, workers: int = 2, tls: bool = True):
             client.wait_for_workers(workers, timeout=120)
         yield {"address": address, "workers": started, "certs": certs, "cluster": cluster}
     finally:
+        for p in procs:  # a clean exit first: a worker's grading processes and fork server tidy up
+            with contextlib.suppress(OSError):
+                p.terminate()
         for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=15)
+            with contextlib.suppress(OSError):
+                os.killpg(p.pid, signal.SIGKILL)  # and whatever is left of its session
             p.wait()

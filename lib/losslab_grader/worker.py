@@ -114,8 +114,8 @@ def processes(n: int) -> ProcessPoolExecutor:
 
     Each grading child is forked from one of these (:mod:`.child`). A process forked while
     another thread of its parent holds a lock (stderr's buffer, a logging handler, the import
-    system) inherits that lock held for good, and a child that needs it waits until the deadline:
-    a correct notebook graded ``timeout``. A Dask worker always runs threads (its event loop, its
+    system) inherits that lock held for good, and a child that needs it waits for it until its
+    deadline. A Dask worker always runs threads (its event loop, its
     executor, its profiler) and so may the grader's caller (a progress bar, a test runner). So the
     pool's processes come from multiprocessing's fork server, a fresh single-threaded interpreter
     that has imported :data:`PRELOAD`, and take the caller's environment, folder and import path
