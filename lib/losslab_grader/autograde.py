@@ -4,7 +4,8 @@
   jail. The kernel makes its IPC sockets in its own tmpfs ``/tmp``; the
   grader reaches them through the jail's root once the jail is set up, with
   reconnection off, so a kernel that swaps a socket for a link reaches
-  nothing. Interrupts go as messages (a signal would stop at bubblewrap).
+  nothing. Interrupts go as messages (a signal would stop at bubblewrap). Its
+  client (:class:`GraderClient`) opens no heartbeat channel.
 * :class:`CappedExecute` is nbgrader's ``Execute`` with that kernel manager
   and caps on everything a kernel sends: printed output per cell and per
   notebook, check records (their own budget), and no display updates or
@@ -33,10 +34,11 @@ import time
 import uuid
 
 import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Any, Dict, Float, Integer, Unicode
+from traitlets import Any, Dict, Float, Integer, Type, Unicode
 
 from . import sandbox, testcells, verdict
 from .sandbox import JAIL_CONNECTION, JAIL_IPC, Jail
@@ -51,8 +53,23 @@ MATCHING_KEY = "matching_seconds"
 PASSED_ON = ("NBGRADER_EXECUTION",)
 
 
+class GraderClient(AsyncKernelClient):
+    """The grader's kernel client: every channel but the heartbeat.
+
+    Nothing reads the heartbeat (the manager watches the kernel's process), and with reconnection
+    off it stalls the grading: once the kernel has stopped, the heartbeat thread opens a fresh
+    socket that never gets a peer, waits forever to send its ping, and ``stop_channels`` waits
+    forever for that thread. A correct notebook was graded ``timeout`` that way.
+    """
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=False, control=True) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
+
+
 class JailedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs in the jail and talks over IPC sockets in the jail's /tmp."""
+
+    client_factory = Type(GraderClient, klass=AsyncKernelClient)
 
     jail = Any(None, allow_none=True, help="the sandbox.Jail; None runs the kernel unjailed").tag(config=True)
     kernel_env = Dict({}, help="variables set in the kernel's environment").tag(config=True)

@@ -3,7 +3,11 @@ the verdict in the cell's metadata, and the kernel's environment."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import nbformat
+import pytest
 from losslab.checks import RECORD_MIME
 from losslab_grader import autograde
 from nbformat.v4 import new_code_cell
@@ -91,3 +95,28 @@ def test_the_kernel_gets_nbgraders_execution_flag(monkeypatch):
     env = km._env()
     assert env["NBGRADER_EXECUTION"] == "autograde" and env["LOSSLAB_GRADING"] == "record"
     assert "LMS_API_TOKEN" not in env
+
+
+@pytest.mark.slow
+def test_the_graders_client_runs_no_heartbeat_and_stops_once_its_kernel_is_gone(tmp_path):
+    """A grading stalled until its deadline in stop_channels: with reconnection off, a heartbeat
+    thread that missed a beat opened a fresh socket, which got no peer when the kernel had stopped
+    (how often depends on timing), sent its ping forever, and stop_channels joined it forever."""
+
+    async def started_then_stopped():
+        km = autograde.JailedKernelManager(private_dir=str(tmp_path))
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=120)
+        heartbeat = kc.hb_channel.is_alive()
+        await km.shutdown_kernel(now=True)
+        await asyncio.sleep(3 * kc.hb_channel.time_to_dead)  # a heartbeat would have missed beats
+        return kc, heartbeat
+
+    kc, heartbeat = asyncio.run(started_then_stopped())
+    stopping = threading.Thread(target=kc.stop_channels, daemon=True)
+    stopping.start()
+    stopping.join(60)
+    assert not heartbeat, "the grader's kernel client started a heartbeat thread"
+    assert not stopping.is_alive(), "stop_channels did not return once the kernel was gone"
