@@ -363,9 +363,9 @@ def again_after_timeout(attempt: Callable[[], TaskResult]) -> TaskResult:
     """attempt(), and once more, in a fresh child, if it hit the deadline; the seconds of both.
 
     Each cell has its own timeout, so a submission meets the whole deadline only if it ignores
-    interrupts or runs long cell after cell; but a grading pipeline has also stalled there, once in
-    a few thousand gradings on a loaded machine, and a correct notebook must not get 0 for it. A
-    submission that really runs too long pays the deadline twice.
+    interrupts or runs long cell after cell; but the grading pipeline itself has stalled there (a
+    heartbeat thread, now gone: :class:`.autograde.GraderClient`), and a correct notebook must not
+    get 0 for whatever stalls next. A submission that really runs too long pays the deadline twice.
     """
     first = attempt()
     if first.status != "timeout":
