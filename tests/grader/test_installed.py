@@ -9,6 +9,7 @@ unjailed, and nothing jailed.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,16 @@ if found:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A virtual environment with the lock and the course installed as a wheel (not editable)."""
-    venv = tmp_path_factory.mktemp("installed") / "venv"
+    """A virtual environment with the lock and the course installed as a wheel (not editable).
+
+    Built from a copy of the project: a build in the checkout rewrites lib/losslab.egg-info and
+    build/ while other tests read the checkout (test_hostile digests lib/ to prove nothing wrote it).
+    """
+    base = tmp_path_factory.mktemp("installed")
+    venv, project = base / "venv", base / "project"
+    shutil.copytree(ROOT / "lib", project / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, project / name)
     uv = [
         str(Path(sys.executable).with_name("uv")),
         "pip",
@@ -52,7 +61,7 @@ def installed(tmp_path_factory):
     steps = [
         [str(Path(sys.executable).with_name("uv")), "venv", "--quiet", "--python", sys.executable, str(venv)],
         [*uv, "--no-deps", "-r", str(ROOT / "requirements.lock")],
-        [*uv, "--no-deps", "--reinstall-package", "losslab", str(ROOT)],
+        [*uv, "--no-deps", "--reinstall-package", "losslab", str(project)],
     ]
     for step in steps:
         res = subprocess.run(step, capture_output=True, text=True, timeout=900)
