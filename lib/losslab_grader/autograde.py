@@ -3,9 +3,9 @@
 * :class:`JailedKernelManager` starts each kernel inside :mod:`.sandbox`'s
   jail. The kernel makes its IPC sockets in its own tmpfs ``/tmp``; the
   grader reaches them through the jail's root once the jail is set up, with
-  reconnection off, so a kernel that swaps a socket for a link reaches
-  nothing. Interrupts go as messages (a signal would stop at bubblewrap). Its
-  client (:class:`GraderClient`) opens no heartbeat channel.
+  its client (:class:`GraderClient`): reconnection off, so a kernel that swaps
+  a socket for a link reaches nothing, and no heartbeat channel. Interrupts go
+  as messages (a signal would stop at bubblewrap).
 * :class:`CappedExecute` is nbgrader's ``Execute`` with that kernel manager
   and caps on everything a kernel sends: printed output per cell and per
   notebook, check records (their own budget), and no display updates or
@@ -54,13 +54,19 @@ PASSED_ON = ("NBGRADER_EXECUTION",)
 
 
 class GraderClient(AsyncKernelClient):
-    """The grader's kernel client: every channel but the heartbeat.
+    """The grader's kernel client: one connection per channel, and every channel but the heartbeat.
 
-    Nothing reads the heartbeat (the manager watches the kernel's process), and with reconnection
-    off it stalls the grading: once the kernel has stopped, the heartbeat thread opens a fresh
-    socket that never gets a peer, waits forever to send its ping, and ``stop_channels`` waits
-    forever for that thread. A correct notebook was graded ``timeout`` that way.
+    Reconnection is off: a kernel that swaps one of its sockets for a link after the first connect
+    reaches nothing. Nothing reads the heartbeat (the manager watches the kernel's process), and
+    without reconnection it stalls the grading: once the kernel has stopped, the heartbeat thread
+    opens a fresh socket that never gets a peer, waits forever to send its ping, and
+    ``stop_channels`` waits forever for that thread. A correct notebook was graded ``timeout`` so.
     """
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.RECONNECT_IVL, -1)
+        return context
 
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=False, control=True) -> None:
         super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
@@ -143,11 +149,6 @@ class JailedKernelManager(AsyncKernelManager):
                 break
             await asyncio.sleep(0.01)
         raise RuntimeError("the kernel did not start (its sockets never appeared)")
-
-    def client(self, **kwargs):
-        kc = super().client(**kwargs)
-        kc.context.setsockopt(zmq.RECONNECT_IVL, -1)  # one connection: never follow a swapped socket
-        return kc
 
     async def _async_interrupt_kernel(self) -> None:
         if not self.jailed:

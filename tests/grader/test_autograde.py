@@ -8,6 +8,7 @@ import threading
 
 import nbformat
 import pytest
+import zmq
 from losslab.checks import RECORD_MIME
 from losslab_grader import autograde
 from nbformat.v4 import new_code_cell
@@ -95,6 +96,16 @@ def test_the_kernel_gets_nbgraders_execution_flag(monkeypatch):
     env = km._env()
     assert env["NBGRADER_EXECUTION"] == "autograde" and env["LOSSLAB_GRADING"] == "record"
     assert "LMS_API_TOKEN" not in env
+
+
+def test_the_graders_client_never_follows_a_swapped_socket(tmp_path):
+    """Each channel connects once: a kernel that swaps a socket for a link reaches nothing."""
+    kc = autograde.JailedKernelManager(private_dir=str(tmp_path)).client()
+    try:
+        assert isinstance(kc, autograde.GraderClient)
+        assert kc.context.sockopts.get(zmq.RECONNECT_IVL) == -1
+    finally:
+        kc.context.term()
 
 
 @pytest.mark.slow

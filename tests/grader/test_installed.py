@@ -50,8 +50,9 @@ def installed(tmp_path_factory):
     shutil.copytree(ROOT / "lib", project / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, project / name)
+    uv_bin = str(Path(sys.executable).with_name("uv"))
     uv = [
-        str(Path(sys.executable).with_name("uv")),
+        uv_bin,
         "pip",
         "install",
         "--quiet",
@@ -59,7 +60,7 @@ def installed(tmp_path_factory):
         str(venv / "bin/python"),
     ]
     steps = [
-        [str(Path(sys.executable).with_name("uv")), "venv", "--quiet", "--python", sys.executable, str(venv)],
+        [uv_bin, "venv", "--quiet", "--python", sys.executable, str(venv)],
         [*uv, "--no-deps", "-r", str(ROOT / "requirements.lock")],
         [*uv, "--no-deps", "--reinstall-package", "losslab", str(project)],
     ]
