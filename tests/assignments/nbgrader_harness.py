@@ -423,35 +423,52 @@ def _clean_env() -> dict[str, str]:
 #: Run All in a fresh kernel (what `jupyter execute --allow-errors` does), over IPC sockets in the
 #: notebook's folder: kernels started in parallel on TCP can race for the same free port, and the
 #: loser dies before replying (seen once under load); jupyter execute offers no other transport.
+#: One Python process runs its notebooks one after another, each in a kernel of its own: nbclient's
+#: imports (~0.6 CPU s) are paid once per process, not once per notebook.
 _RUN_ALL = """
-import sys
+import os, sys, traceback
 import nbformat
 from nbclient import NotebookClient
 from traitlets.config import Config
-path, out, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
-nb = nbformat.read(path, as_version=4)
 config = Config()
 config.KernelManager.transport = "ipc"
-NotebookClient(nb, config=config, kernel_name="python3", timeout=timeout, allow_errors=True,
-               resources={"metadata": {"path": "."}}).execute()
-nbformat.write(nb, out)
+timeout = int(sys.argv[1])
+for path in sys.argv[2:]:
+    folder, name = os.path.split(path)
+    os.chdir(folder)  # the kernel's folder, and where its sockets go
+    try:
+        nb = nbformat.read(name, as_version=4)
+        NotebookClient(nb, config=config, kernel_name="python3", timeout=timeout, allow_errors=True,
+                       resources={"metadata": {"path": "."}}).execute()
+        nbformat.write(nb, "executed.ipynb")
+    except Exception:
+        with open("failed.txt", "w") as out:
+            traceback.print_exc(file=out)
 """
 
 
-def run_as_student(nb, folder: Path, name: str, timeout: int = 600) -> nbformat.NotebookNode:
-    """Save nb as folder/NAME.ipynb, run every cell in a fresh kernel as Run All does, return it executed.
+def run_as_students(runs: list[tuple[nbformat.NotebookNode, Path, str]], timeout: int = 600) -> list:
+    """Each (nb, folder, name): nb saved as folder/NAME.ipynb and every cell run in a fresh kernel as
+    Run All does. Returns the executed notebooks in order, or the exception of a run that failed.
 
-    The saved file keeps no outputs (what the student saved); the executed notebook is returned.
+    The saved files keep no outputs (what the student saved).
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, path)
-    out = folder / "executed.ipynb"
-    cmd = [sys.executable, "-c", _RUN_ALL, str(path), str(out), str(timeout)]
-    proc = subprocess.run(cmd, cwd=folder, env=_clean_env(), capture_output=True, text=True)
-    if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"running {path} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return nbformat.read(out, as_version=4)
+    paths = []
+    for nb, folder, name in runs:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths.append(folder / f"{name}.ipynb")
+        nbformat.write(nb, paths[-1])
+    cmd = [sys.executable, "-c", _RUN_ALL, str(timeout), *map(str, paths)]
+    proc = subprocess.run(cmd, env=_clean_env(), capture_output=True, text=True)
+    got = []
+    for path in paths:
+        out, failed = path.with_name("executed.ipynb"), path.with_name("failed.txt")
+        if proc.returncode == 0 and out.exists():
+            got.append(nbformat.read(out, as_version=4))
+        else:
+            why = failed.read_text() if failed.exists() else proc.stderr[-2000:]
+            got.append(RuntimeError(f"running {path} failed:\n{why}"))
+    return got
 
 
 def cell_error(cell) -> str:
@@ -481,7 +498,31 @@ def summary_output(executed) -> tuple[bool, str]:
     return not error, text + error
 
 
-def validate_file(path: Path) -> subprocess.CompletedProcess:
-    """nbgrader validate on one saved notebook, from its folder, as a student runs it."""
-    return subprocess.run(release.nbgrader_cmd() + ["validate", path.name], cwd=path.parent,
+#: nbgrader validate's loop (ValidateApp.start) over many notebooks in one process, each result
+#: after a marker line: nbgrader's imports cost ~2.4 CPU s per process.
+_VALIDATE_MARK = "=== losslab: validating "
+_VALIDATE = f"""
+import sys
+from nbgrader.apps import ValidateApp
+from nbgrader.validator import Validator
+app = ValidateApp()
+app.initialize([])
+validator = Validator(parent=app)
+for path in sys.argv[1:]:
+    print({_VALIDATE_MARK!r} + path, flush=True)
+    validator.validate_and_print(path)  # chdir()s to the notebook's folder, as a student runs it there
+    sys.stdout.flush()
+"""
+
+
+def validate_files(paths: list[Path]) -> dict[Path, str]:
+    """What nbgrader validate prints for each saved notebook (``nbgrader validate a b c`` in one process)."""
+    proc = subprocess.run([sys.executable, "-c", _VALIDATE, *map(str, paths)], cwd=paths[0].parent,
                           env=_clean_env(), capture_output=True, text=True)
+    printed = dict.fromkeys(paths, f"nbgrader validate failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    parts = proc.stdout.split(_VALIDATE_MARK)[1:]
+    for i, part in enumerate(parts):
+        path, _, text = part.partition("\n")
+        if proc.returncode == 0 or i < len(parts) - 1:  # else it is the one that stopped the process
+            printed[Path(path)] = text
+    return printed
