@@ -9,7 +9,6 @@ nobody, and when the batch ends no worker keeps the workspace (solutions include
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -106,24 +105,10 @@ def local40(tmp_path_factory):
     return base / "class", local.grades_csv.read_text()
 
 
-def _csv_of(grades_csv: str, students: set[str]) -> str:
-    """grades.csv's header and the lines of these students."""
-    lines = grades_csv.splitlines(keepends=True)
-    return "".join([lines[0], *(line for line in lines[1:] if line.split(",", 1)[0] in students)])
-
-
-def test_cluster_and_local_agree_on_a_class_of_40(cluster, local40, tmp_path):
+def test_cluster_and_local_agree_on_a_class_of_40_though_a_worker_is_killed(cluster, local40, tmp_path):
+    """Runs last: it kills worker w0 while it grades, the other worker finishes the batch, and every grade
+    is the one the local pool gave (the clean path, no worker lost, is the examples' test above)."""
     subs, local = local40
-    remote = _on_cluster(cluster, subs, tmp_path / "remote")
-    assert remote.grades_csv.read_text() == local
-    assert len(remote.rows) == 40
-
-
-def test_a_worker_killed_mid_batch_loses_nobody(cluster, local40, tmp_path):
-    """Runs last: it kills worker w0 while it grades, and the other worker finishes the batch."""
-    students = {f"s{i:03d}" for i in range(12)}  # the first 12 of the class of 40, graded locally there
-    for sid in students:
-        shutil.copytree(local40[0] / sid, tmp_path / "class" / sid)
     victim = cluster["workers"][0]
 
     def kill_when_busy():
@@ -140,10 +125,10 @@ def test_a_worker_killed_mid_batch_loses_nobody(cluster, local40, tmp_path):
 
     killer = threading.Thread(target=kill_when_busy)
     killer.start()
-    remote = _on_cluster(cluster, tmp_path / "class", tmp_path / "remote")
+    remote = _on_cluster(cluster, subs, tmp_path / "remote")
     killer.join()
     assert victim.poll() is not None, "the worker was not killed"
-    assert remote.grades_csv.read_text() == _csv_of(local40[1], students)
-    assert sorted(r.student_id for r in remote.rows) == sorted(students)
+    assert remote.grades_csv.read_text() == local
+    assert len(remote.rows) == 40
     assert [w for w in remote.warnings if w.startswith("retried")], remote.warnings
     assert "retried after a worker was lost" in (tmp_path / "remote" / "report.html").read_text()
