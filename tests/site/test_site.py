@@ -286,24 +286,25 @@ def test_a_rebuild_runs_only_the_lecture_whose_code_changed(small_course):
 
 @pytest.mark.slow
 def test_a_rebuilt_site_shows_the_change_and_nothing_stale(small_course):
+    """One rebuild after three kinds of edit: code changed (run again), prose alone (not run), a deletion."""
     out, cache = small_course.root / "_site", builder.cache_folder(small_course)
     alpha, beta = small_course.lectures()
-    first = builder.build(small_course, out, [alpha, beta], workers=1, cache=cache)
-    assert first.executed == [alpha, beta]
+    gamma = alpha.with_name("03_gamma.ipynb")
+    nbformat.write(_lecture("Gamma", "print('gamma', 1)"), gamma)
+    first = builder.build(small_course, out, [alpha, beta, gamma], workers=1, cache=cache)
+    assert first.executed == [alpha, beta, gamma]
     assert "beta 1" in (out / "02_beta.html").read_text(encoding="utf-8")
     _edit(beta, "code", "print('beta', 2)")
+    _edit(alpha, "markdown", "# Delta\n\nAlpha, retitled.")
+    gamma.unlink()
     second = builder.build(small_course, out, [alpha, beta], workers=1, cache=cache)
-    assert second.executed == [beta], f"ran {second.executed}, not only the changed lecture"
+    assert second.executed == [beta], f"ran {second.executed}, not only the lecture whose code changed"
     page = (out / "02_beta.html").read_text(encoding="utf-8")
     assert "beta 2" in page and "beta 1" not in page, "the page still shows the old output"
-    _edit(alpha, "markdown", "# Gamma\n\nAlpha, retitled.")
-    beta.unlink()
-    third = builder.build(small_course, out, [alpha], workers=1, cache=cache)
-    assert third.executed == [], "a retitled lecture ran again though its code is the same"
-    assert not (out / "02_beta.html").exists(), "the page of a deleted lecture stayed in the site"
+    assert not (out / "03_gamma.html").exists(), "the page of a deleted lecture stayed in the site"
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "02_beta.html" not in index and "Gamma" in index
-    assert "Gamma" in (out / "01_alpha.html").read_text(encoding="utf-8")
+    assert "03_gamma.html" not in index and "Delta" in index
+    assert "Delta" in (out / "01_alpha.html").read_text(encoding="utf-8")
     assert (out / "_static" / "mathjax" / "MathJax.js").is_file()
 
 
