@@ -1,7 +1,7 @@
 """nbgrader configuration of the losslab course (nbgrader 0.9).
 
 Instructor sources live in solutions/<name>/<name>.ipynb and `make release`
-(scripts/release.py) writes the student versions to
+(losslab-release, lib/losslab_grader/release.py) writes the student versions to
 assignments/<name>/<name>.ipynb. Everything that holds student work or grades
 (submitted, autograded, feedback, the gradebook) lives under grading/nbgrader/,
 which git ignores.

@@ -87,8 +87,17 @@ def coursedir(config: Config, name: str, student: str | None = None):
     return cd
 
 
+def nbgrader_in_this_process() -> None:
+    """Ready this process to run nbgrader's converters: the schema head of each new gradebook asked
+    in-process (nbgrader would run an `alembic` process for it), and this environment's `alembic`
+    first on PATH in case it still does."""
+    _fast_alembic_version()
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def _fast_alembic_version() -> None:
-    """nbgrader runs an `alembic` process for the schema head of each new gradebook: ask in-process."""
     import nbgrader.api
 
     try:
@@ -106,10 +115,7 @@ def prepare(course: Course, name: str, root: Path) -> Assignment:
     from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
 
-    _fast_alembic_version()
-    bindir = str(Path(sys.executable).parent)  # nbgrader may run this environment's `alembic`
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    nbgrader_in_this_process()
     src = course.source(name)
     ws = root / "template"
     (ws / "source" / name).mkdir(parents=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -221,8 +222,8 @@ def grade_assignment(name: str, root: Path, extra: dict[str, nbformat.NotebookNo
 
 def validate(root: Path, notebook: Path) -> subprocess.CompletedProcess:
     """nbgrader validate on one notebook (no gradebook needed)."""
-    return subprocess.run(release.nbgrader_cmd() + ["validate", str(notebook)], cwd=root,
-                          env=release.nbgrader_env(), capture_output=True, text=True)
+    return subprocess.run(nbgrader_cmd() + ["validate", str(notebook)], cwd=root,
+                          env=nbgrader_env(), capture_output=True, text=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -412,8 +413,21 @@ def student_version(name: str, mutant: dict | None = None, answered: bool = True
     return nb
 
 
+def nbgrader_cmd() -> list[str]:
+    """nbgrader of the interpreter running this script (the course venv)."""
+    exe = Path(sys.executable).parent / "nbgrader"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nbgrader"]
+
+
+def nbgrader_env() -> dict[str, str]:
+    """The environment for nbgrader: the venv's bin first on PATH (nbgrader runs `alembic`)."""
+    bindir = str(Path(sys.executable).parent)
+    return dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
+                PYTHONDONTWRITEBYTECODE="1")
+
+
 def _clean_env() -> dict[str, str]:
-    env = release.nbgrader_env()
+    env = nbgrader_env()
     for var in ("LOSSLAB_GRADING", "JPY_SESSION_NAME", "NBGRADER_VALIDATING", "NBGRADER_EXECUTION"):
         env.pop(var, None)
     env["MPLBACKEND"] = "Agg"
