@@ -1,13 +1,47 @@
-"""What every test folder shares: under xdist, the lectures and the site are made once per run, and the
-modules that take minutes start first."""
+"""What every test folder shares: under xdist, the lectures, the site and the classroom's environment are
+made once per run, and the modules that take minutes start first."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import notebook_runner
 import pytest
+from losslab_grader import leftovers
+from losslab_grader.classroom.client import STATE_PARENT
+
+#: Where the classrooms of this run share one environment (setup --env), when they can run here (root).
+CLASSROOM_ENV = "LOSSLAB_TEST_CLASSROOM_ENV"
+_classroom_env = pytest.StashKey[Path]()
+
+
+def pytest_configure(config):
+    """In the run's main process (xdist's workers inherit its environment): a root-owned folder that
+    every account can traverse, claimed, so that a killed run's is removed by the next one."""
+    if hasattr(config, "workerinput") or os.geteuid() != 0 or not STATE_PARENT.is_dir():
+        return
+    for old in leftovers.abandoned(STATE_PARENT, "losslab-env-"):
+        shutil.rmtree(old, ignore_errors=True)
+    folder = leftovers.claim(Path(tempfile.mkdtemp(prefix="losslab-env-", dir=STATE_PARENT)))
+    os.chmod(folder, 0o755)
+    config.stash[_classroom_env] = folder
+    os.environ[CLASSROOM_ENV] = str(folder / "env")
+
+
+@pytest.fixture(scope="session")
+def classroom_env() -> Path | None:
+    """The environment this run's classrooms share (setup --env), or None: each builds its own."""
+    env = os.environ.get(CLASSROOM_ENV)
+    return Path(env) if env else None
+
+
+def pytest_unconfigure(config):
+    folder = config.stash.get(_classroom_env, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

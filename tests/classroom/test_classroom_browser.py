@@ -30,13 +30,12 @@ ANSWER = "The hinge max(0, m) has a kink at m = 0, where the two one-sided slope
 
 
 @pytest.fixture(scope="module")
-def room(tmp_path_factory):
+def room(tmp_path_factory, classroom_env):
     if reason := client.unusable_here():
         pytest.skip(reason)
     chromium()  # skips (saying why) before the classroom is built, if there is none to be had
-    with client.Running(
-        {INSTRUCTOR: "instructor", STUDENT: "student"}, tmp_path_factory.mktemp("browser"), ROOT
-    ) as room:
+    roster = {INSTRUCTOR: "instructor", STUDENT: "student"}
+    with client.Running(roster, tmp_path_factory.mktemp("browser"), ROOT, classroom_env) as room:
         room.cli("release", A, "--due", "2099-01-01 00:00 UTC")
         yield room
 

@@ -43,10 +43,10 @@ ANSWER = "The hinge max(0, m) has a kink at m = 0, where the two one-sided slope
 
 
 @pytest.fixture(scope="module")
-def room(tmp_path_factory):
+def room(tmp_path_factory, classroom_env):
     if reason := client.unusable_here():
         pytest.skip(reason)
-    with client.Running(ROSTER, tmp_path_factory.mktemp("classroom"), ROOT) as room:
+    with client.Running(ROSTER, tmp_path_factory.mktemp("classroom"), ROOT, env=classroom_env) as room:
         yield room
 
 

@@ -3,11 +3,13 @@ exchange's collect rule, the Kubernetes files, the test hub's ports."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from losslab_grader import classroom
 from losslab_grader.classroom import client, environment, export
-from losslab_grader.classroom.state import ClassroomError, read_roster
+from losslab_grader.classroom.state import Classroom, ClassroomError, read_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,3 +76,29 @@ def test_kubernetes_files_parse_and_build_from_the_lock():
     assert "pip install --no-deps -r /opt/losslab/requirements.lock" in docker
     copied = [line.split()[1] for line in docker.splitlines() if line.startswith("COPY")]
     assert "lib/losslab" in copied and not [c for c in copied if c in ("lib", ".", "solutions", "tests")]
+
+
+def test_a_shared_environment_is_recorded_and_outlives_its_classroom(tmp_path):
+    """setup --env: classroom.json names the environment, and down removes the state but not it."""
+    if os.geteuid() != 0:
+        pytest.skip("down runs as root")
+    state, shared = tmp_path / "state", tmp_path / "shared" / "env"
+    state.mkdir()
+    shared.mkdir(parents=True)
+    room = Classroom(state, {}, 8000, shared)
+    room.save()
+    assert Classroom.load(state).env == shared and Classroom(state, {}, 8000).env == state / "env"
+    classroom.down(state)
+    assert not state.exists() and shared.is_dir()
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o775])
+def test_the_environment_is_built_only_where_no_one_else_may_write(tmp_path, mode):
+    """Whoever can write beside the environment could swap the code every server runs, or hold its lock."""
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open").chmod(mode)
+    with pytest.raises(ClassroomError, match="writable by no one else"):
+        with environment._one_builder_at_a_time(tmp_path / "open" / "env"):
+            pass
+    with environment._one_builder_at_a_time(tmp_path / "env"):  # pytest's folders are 0700, root's
+        assert (tmp_path / ".env.lock").stat().st_mode & 0o777 == 0o600

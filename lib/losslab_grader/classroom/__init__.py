@@ -8,7 +8,7 @@
     grade      NAME [--late-penalty F]: collect, grade, record, return feedback, export
     export     NAME [--late-penalty F]: final_grades.csv and lms_grades.csv, manual points included
     instructor -- CMD...: a command as the instructor, in the course
-    down       stop the hub, remove the accounts and the state
+    down       stop the hub, remove the accounts and the state (not an environment set up --env)
 
 Modules: state (the folders and the roster), accounts, environment (what servers
 run from), hubconfig (JupyterHub's settings), release, grading, export, client (a
@@ -33,10 +33,14 @@ from .state import COURSE_ID, DEFAULT_STATE, Classroom, ClassroomError, read_ros
 CONFIG = Path(__file__).with_name("config")
 
 
-def setup(state: Path, roster_path: Path, port: int, course: Path) -> Classroom:
-    """Everything the hub needs under state, for roster_path's accounts and the course checkout course."""
+def setup(state: Path, roster_path: Path, port: int, course: Path, env: Path | None = None) -> Classroom:
+    """Everything the hub needs under state, for roster_path's accounts and the course checkout course.
+
+    env: the servers' environment, when not the classroom's own (<state>/env): built there unless
+    current, and left there by down, so classrooms of the same course share one.
+    """
     require_root("make classroom")
-    room = Classroom(state, read_roster(roster_path), port)
+    room = Classroom(state, read_roster(roster_path), port, env)
     _private_checkout(course)
     state.mkdir(parents=True, exist_ok=True)
     os.chmod(state, 0o755)
@@ -192,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--roster", type=Path, default=Path("classroom/roster.csv"))
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--course", type=Path, default=Path("."), help="the course checkout (default: here)")
+    s.add_argument(
+        "--env",
+        type=Path,
+        default=None,
+        help="the servers' environment, for classrooms of this course to share (default: STATE/env)",
+    )
     sub.add_parser("hub")
     sub.add_parser("down")
     s = sub.add_parser("release")
@@ -214,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     state = a.state.resolve()
     try:
         if a.cmd == "setup":
-            room = setup(state, a.roster, a.port, a.course.resolve())
+            room = setup(state, a.roster, a.port, a.course.resolve(), a.env.resolve() if a.env else None)
             print(
                 f"classroom ready in {room.state}: instructor {room.instructor}, "
                 f"{len(room.students)} students; course {room.course}"

@@ -107,8 +107,9 @@ def private_copy(course: Path, folder: Path) -> Path:
 class Running:
     """A classroom set up and its hub started, for roster, from a private copy of the course."""
 
-    def __init__(self, roster: dict[str, str], folder: Path, course: Path):
-        self.roster, self.folder = roster, Path(folder)
+    def __init__(self, roster: dict[str, str], folder: Path, course: Path, env: Path | None = None):
+        """env: an environment to share with other classrooms of this course (setup --env), else its own."""
+        self.roster, self.folder, self.env = roster, Path(folder), env
         self.course_source = private_copy(course, self.folder / "private")
         for old in leftovers.abandoned(STATE_PARENT, "losslab-classroom-"):
             subprocess.run([*COMMAND, "--state", str(old), "down"], capture_output=True, timeout=180)
@@ -134,6 +135,7 @@ class Running:
                 str(self.port),
                 "--course",
                 str(self.course_source),
+                *(["--env", str(self.env)] if self.env else []),
             )
             self.room = Classroom.load(self.state)
             self.token = (self.room.hub / "api-token").read_text().strip()

@@ -1,7 +1,9 @@
 """The environment every classroom server runs from: root's, outside any checkout, the course library only.
 
-Built once per lock (a stamp records its digest) at ``<state>/env`` from an
-interpreter every account can run (``/usr/bin/python3``):
+Built once per lock (a stamp records its digest) at ``<state>/env``, or where
+``setup --env`` says (classrooms of one course can share it: one builds it at a
+time, the others find it current), from an interpreter every account can run
+(``/usr/bin/python3``):
 
 * the course's pins (``requirements.lock``, JupyterHub's included) installed
   by uv, which the course's own environment already has;
@@ -20,13 +22,17 @@ Everything is root's and read-only for everyone else.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .state import Classroom, ClassroomError
@@ -45,8 +51,38 @@ def build(room: Classroom, course: Path) -> None:
     library = sorted((course / "lib" / "losslab").glob("*.py"))
     digest = _digest([lock, *library, *sorted(CONFIG.rglob("*.py"))])
     stamp = room.env / ".built"
-    if stamp.exists() and stamp.read_text() == digest:
-        return
+    with _one_builder_at_a_time(room.env):
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        _build(room, course)
+        stamp.write_text(digest)
+
+
+@contextlib.contextmanager
+def _one_builder_at_a_time(env: Path) -> Iterator[None]:
+    """An exclusive lock on a root-only file beside env, held while env is checked and built.
+
+    env's folder must be root's and writable by no one else: whoever can write there can swap the
+    code every server runs (and take the lock for good).
+    """
+    parent = env.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    info = parent.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise ClassroomError(
+            f"the classroom's environment {env} must be in a folder that is root's and writable by no "
+            f"one else (it is mode {stat.filemode(info.st_mode)}, owner uid {info.st_uid})"
+        )
+    fd = os.open(parent / f".{env.name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(room: Classroom, course: Path) -> None:
+    """room.env made anew: the course's pins, its library, its data, the proxy; then locked down."""
     if not os.access(PYTHON, os.X_OK):
         raise ClassroomError(
             f"the classroom's environment is made with {PYTHON}: install python3 (and "
@@ -66,7 +102,8 @@ def build(room: Classroom, course: Path) -> None:
         "--python",
         str(room.bin / "python"),
     ]
-    _run([*uv, "--no-deps", "-r", str(lock)])  # the lock is whole (see the Makefile's LOCK_EXCLUDES)
+    # the lock is whole (see the Makefile's LOCK_EXCLUDES)
+    _run([*uv, "--no-deps", "-r", str(course / "requirements.lock")])
     with tempfile.TemporaryDirectory(prefix="losslab-wheel-") as tmp:
         _run([*uv, "--no-deps", str(_library_project(course, Path(tmp)))])
     shutil.copytree(course / "data", room.data, ignore=shutil.ignore_patterns("*.py"))
@@ -75,7 +112,6 @@ def build(room: Classroom, course: Path) -> None:
     open_feedback_pages(room.env)
     _proxy(room)
     lock_down(room.env)
-    stamp.write_text(digest)
 
 
 def _run(cmd: list[str]) -> None:

@@ -7,7 +7,9 @@ never inside a checkout of the course::
     hub/               0700 root   JupyterHub's database, cookie secret, service token, passwords
     env/               0755 root   the Python environment every user's server runs from: the course
                                    library (losslab, installed, not editable), JupyterLab, nbgrader,
-                                   JupyterHub, the proxy; no solution, test, grader or catalogue
+                                   JupyterHub, the proxy; no solution, test, grader or catalogue.
+                                   Or elsewhere (setup --env): one environment for several classrooms
+                                   of the same course, which down leaves in place
     config/            0755 root   jupyterhub_config.py and the Jupyter settings of each role
     exchange/          1777 root   nbgrader's exchange; its course folder is the instructor's, and
                                    its refused/ (0700) the submissions made as another student
@@ -20,7 +22,7 @@ import csv
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_STATE = Path(os.environ.get("CLASSROOM_STATE", "/srv/losslab-classroom"))
@@ -66,6 +68,8 @@ class Classroom:
     state: Path
     roster: dict[str, str]
     port: int
+    #: The environment's folder when it is not the classroom's own <state>/env (setup --env).
+    shared_env: Path | None = None
 
     @property
     def instructor(self) -> str:
@@ -82,7 +86,7 @@ class Classroom:
 
     @property
     def env(self) -> Path:
-        return self.state / "env"
+        return self.shared_env or self.state / "env"
 
     @property
     def bin(self) -> Path:
@@ -119,7 +123,8 @@ class Classroom:
 
     # --- classroom.json -------------------------------------------------------------------------
     def save(self) -> None:
-        info = {"roster": self.roster, "port": self.port}
+        env = str(self.shared_env) if self.shared_env else None
+        info = {"roster": self.roster, "port": self.port, "env": env}
         (self.state / "classroom.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
         os.chmod(self.state / "classroom.json", 0o644)
 
@@ -129,20 +134,8 @@ class Classroom:
             info = json.loads((Path(state) / "classroom.json").read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ClassroomError(f"no classroom in {state}: run `make classroom` (or setup) first") from exc
-        return cls(Path(state), info["roster"], int(info["port"]))
-
-    def describe(self) -> dict:
-        """What jupyterhub_config.py reads (paths as strings)."""
-        return {
-            **asdict(self),
-            "state": str(self.state),
-            "instructor": self.instructor,
-            "env": str(self.env),
-            "config": str(self.config),
-            "exchange": str(self.exchange),
-            "course": str(self.course),
-            "data": str(self.data),
-        }
+        env = info.get("env")
+        return cls(Path(state), info["roster"], int(info["port"]), Path(env) if env else None)
 
 
 def require_root(what: str) -> None:
