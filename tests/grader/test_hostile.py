@@ -392,7 +392,10 @@ def test_every_student_has_a_row_and_feedback(batch):
 
 
 def test_a_submission_that_never_ends_meets_its_deadline(tmp_path):
-    make_submission(tmp_path / "subs" / "loop.ipynb", GOOD, prepend="while True:\n    pass")
+    # it waits rather than spins: the deadline is the same, and two 30 s spins cost a busy suite 60 CPU s
+    # (a spinning cell is interrupted at its own limit in test_behaviours)
+    never_ends = "import time\nwhile True:\n    time.sleep(1)"
+    make_submission(tmp_path / "subs" / "loop.ipynb", GOOD, prepend=never_ends)
     settings = replace(SETTINGS, timeout=TIMEOUT)
     o = grade(
         ASSIGNMENT, tmp_path / "subs", tmp_path / "out", course=COURSE, progress=False, settings=settings
