@@ -9,6 +9,7 @@ nobody, and when the batch ends no worker keeps the workspace (solutions include
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,13 +97,21 @@ def test_the_cluster_grades_the_examples_as_expected(cluster, tmp_path):
 
 @pytest.fixture(scope="module")
 def local40(tmp_path_factory):
-    """A class of 40 (s000 … s039) graded by the local pool: what the cluster must reproduce."""
+    """A class of 40 (s000 … s039) and the grades.csv the local pool gives it, which the cluster must match.
+
+    The class repeats four submissions (s000-s003, make_class's variants in turn), and a grade row depends
+    on the submission alone: so the local pool grades those four, and s004 … get their rows, renamed.
+    """
     base = tmp_path_factory.mktemp("local40")
     make_class(base / "class", 40)
+    for sid in ("s000", "s001", "s002", "s003"):
+        shutil.copytree(base / "class" / sid, base / "four" / sid)
     local = grade(
-        ASSIGNMENT, base / "class", base / "local", course=COURSE, jobs=2, progress=False, settings=PATIENT
+        ASSIGNMENT, base / "four", base / "local", course=COURSE, jobs=2, progress=False, settings=PATIENT
     )
-    return base / "class", local.grades_csv.read_text()
+    header, *rows = local.grades_csv.read_text().splitlines(keepends=True)
+    assert [row.split(",", 1)[0] for row in rows] == ["s000", "s001", "s002", "s003"], rows
+    return base / "class", header + "".join(f"s{i:03d}," + rows[i % 4].split(",", 1)[1] for i in range(40))
 
 
 def test_cluster_and_local_agree_on_a_class_of_40_though_a_worker_is_killed(cluster, local40, tmp_path):
