@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import shutil
 
 import pytest
 from grading_fixtures import COURSE, PATIENT, correct_sources, make_submission
@@ -101,20 +102,26 @@ def test_the_report_the_csv_and_the_feedback_name_them(graded):
 
 
 def test_the_known_mistakes_run_once_per_assignment(graded, tmp_path):
-    """Their records are kept by content, like the solution's: a second run reads them, runs none."""
+    """Their records are kept by content, like the solution's: a second run reads them, runs none
+    (two of the students again: one mistake, and two in different cells)."""
     o = graded["outcome"]
     cached = list(COURSE.reference_cache.glob(f"{A}-{o.assignment.key}-mistakes-*.json"))
     assert len(cached) == 1
+    for sid in (f"mistake-{CATALOGUE[0].name}", "double"):
+        shutil.copytree(graded["out"].parent / "subs" / sid, tmp_path / "subs" / sid)
     again = batch.grade(
         A,
-        graded["out"].parent / "subs",
+        tmp_path / "subs",
         tmp_path / "out",
         course=COURSE,
         jobs=2,
         progress=False,
         settings=PATIENT,
     )
-    assert {r.student_id: r.mistakes for r in again.rows} == {r.student_id: r.mistakes for r in o.rows}
+    assert {r.student_id: r.mistakes for r in again.rows} == {
+        sid: graded["rows"][sid].mistakes for sid in (f"mistake-{CATALOGUE[0].name}", "double")
+    }
+    assert list(COURSE.reference_cache.glob(f"{A}-{o.assignment.key}-mistakes-*.json")) == cached
 
 
 def test_the_matching_is_timed_in_the_children_and_kept_out_of_the_notebooks(graded):
