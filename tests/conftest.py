@@ -51,24 +51,26 @@ def _lectures_made_once_per_run(tmp_path_factory):
         notebook_runner.share_in(tmp_path_factory.getbasetemp().parent / "lectures")
 
 
-#: The modules that take minutes (seconds on a quiet 2-core machine), longest first. `make test` hands
-#: whole modules to its workers in the order they are collected (--dist loadscope
+#: The modules that take minutes (the seconds each took in `make test` on a quiet 2-core machine), longest
+#: first. `make test` hands whole modules to its workers in the order they are collected (--dist loadscope
 #: --no-loadscope-reorder); started last, one of these would run on alone while the others sit idle.
 LONGEST_FIRST = (
-    "assignments/test_assignments.py",  # 445
-    "classroom/test_classroom_loop.py",  # 380
-    "assignments/test_student_loop.py",  # 370
-    "site/test_site_browser.py",  # 265
-    "grader/test_cluster.py",  # 265
-    "classroom/test_classroom_browser.py",  # 210
-    "grader/test_batch.py",  # 135
-    "grader/test_similarity.py",  # 130
-    "grader/test_hostile.py",  # 120
+    "site/test_site_browser.py",  # 425
+    "assignments/test_assignments.py",  # 400
+    "classroom/test_classroom_loop.py",  # 375
+    "grader/test_cluster.py",  # 250
+    "assignments/test_student_loop.py",  # 225
+    "classroom/test_classroom_browser.py",  # 155
+    "grader/test_hostile.py",  # 145
+    "grader/test_batch.py",  # 140
+    "grader/test_similarity.py",  # 120
     "bundle/test_student_bundle.py",  # 115
-    "grader/test_installed.py",  # 105
-    "grader/test_insight.py",  # 65
+    "grader/test_installed.py",  # 110
     "site/test_site.py",  # 65
-    "grader/test_examples.py",  # 50
+    "grader/test_examples.py",  # 55
+    "grader/test_insight.py",  # 50
+    "grader/test_behaviours.py",  # 50
+    "grader/test_rootless.py",  # 45
 )
 
 
