@@ -45,6 +45,9 @@ def setup(state: Path, roster_path: Path, port: int, course: Path, env: Path | N
     state.mkdir(parents=True, exist_ok=True)
     os.chmod(state, 0o755)
     _reachable(state)
+    if env is not None:
+        env.parent.mkdir(parents=True, exist_ok=True)
+        _reachable(env.parent)
     room.save()  # before any account exists, so that teardown finds every account to remove
     room.hub.mkdir(mode=0o700, exist_ok=True)
     os.chmod(room.hub, 0o700)
@@ -97,8 +100,8 @@ def _reachable(path: Path) -> None:
         if not p.stat().st_mode & stat.S_IXOTH:
             raise ClassroomError(
                 f"{p} is not searchable by other users (mode {stat.filemode(p.stat().st_mode)}), so the "
-                f"students' servers cannot reach {path}: put the classroom's state where all can "
-                "traverse (e.g. /srv, the default), or `chmod o+x` that folder"
+                f"students' servers cannot reach {path}: put the classroom's state (and a shared "
+                "environment) where all can traverse (e.g. /srv, the default), or `chmod o+x` that folder"
             )
 
 
