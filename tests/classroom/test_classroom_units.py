@@ -102,3 +102,11 @@ def test_the_environment_is_built_only_where_no_one_else_may_write(tmp_path, mod
             pass
     with environment._one_builder_at_a_time(tmp_path / "env"):  # pytest's folders are 0700, root's
         assert (tmp_path / ".env.lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_folder_other_accounts_cannot_search_is_refused_for_the_state_or_the_environment(tmp_path):
+    """Every user's server works in the state folder and runs from the environment: setup checks both."""
+    (tmp_path / "env").mkdir()
+    tmp_path.chmod(0o700)
+    with pytest.raises(ClassroomError, match="not searchable by other users"):
+        classroom._reachable(tmp_path / "env")
