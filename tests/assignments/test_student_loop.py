@@ -61,12 +61,17 @@ def runs(request, tmp_path_factory) -> dict:
                 wanted.add((params.get("name", NAMES[0]), "release"))
     base = tmp_path_factory.mktemp("student")
 
+    # Notebooks are made here, in one thread: making mutants parses code, and CPython 3.11's parser
+    # fails in concurrent threads ("AST constructor recursion depth mismatch"). The lanes only wait.
+    folders = {key: base / f"{key[0]}-{key[1]}" for key in wanted}
+    notebooks = {key: _notebook(*key) for key in sorted(wanted)}
+    checked = {key for key in wanted if key[1] in KINDS or key[1] == _partly_wrong(key[0])}
+
     def run(keys):
         """One process runs these notebooks, one more validates those that need it (see the harness)."""
-        folders = {key: base / f"{key[0]}-{key[1]}" for key in keys}
-        executed = h.run_as_students([(_notebook(*key), folders[key], key[0]) for key in keys])
-        checked = [key for key in keys if key[1] in KINDS or key[1] == _partly_wrong(key[0])]
-        printed = h.validate_files([folders[key] / f"{key[0]}.ipynb" for key in checked]) if checked else {}
+        executed = h.run_as_students([(notebooks[key], folders[key], key[0]) for key in keys])
+        paths = [folders[key] / f"{key[0]}.ipynb" for key in keys if key in checked]
+        printed = h.validate_files(paths) if paths else {}
         return {key: got if isinstance(got, Exception) else (got, printed.get(folders[key] / f"{key[0]}.ipynb"))
                 for key, got in zip(keys, executed, strict=True)}
 
