@@ -65,8 +65,7 @@ def _one_builder_at_a_time(env: Path) -> Iterator[None]:
     env's folder must be root's and writable by no one else: whoever can write there can swap the
     code every server runs (and take the lock for good).
     """
-    parent = env.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    parent = env.parent  # setup made it, and checked that every account can search it
     info = parent.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
         raise ClassroomError(
